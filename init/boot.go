@@ -1,0 +1,97 @@
+package boot
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// Version is vigil's version, set at build time with -X.
+var Version = "dev"
+
+// Main runs boot mode with args, the words after argv[0], and returns
+// vigil's exit code. It reads like the boot sequence of SPEC §2.
+func Main(args []string) int {
+	sigs := notifySignals() // first: until then SIGTERM kills a Go program
+	pid1 := os.Getpid() == 1
+	subreaperErr := becomeSubreaper(pid1)
+
+	cmd, code, done := parseArgs(args, os.Stdout, os.Stderr)
+	if done {
+		return code
+	}
+	level := new(slog.LevelVar)
+	log := newLogger(level)
+	cfg, err := loadConfig()
+	if err != nil {
+		logConfigError(log, err)
+		return exitConfig
+	}
+	level.Set(slog.Level(cfg.LogLevel))
+	if subreaperErr != nil {
+		log.Debug("not a subreaper: orphans go to the real init", "err", subreaperErr)
+	}
+
+	v := newVigil(cfg, log, sigs, reaper.Start(), pid1)
+	return v.run(cmd)
+}
+
+// becomeSubreaper makes vigil the parent of its orphaned descendants when
+// it is not PID 1 (behind docker --init, shareProcessNamespace, a shell),
+// so that it can reap them and stop them at shutdown. Quietly: being
+// second is normal.
+func becomeSubreaper(pid1 bool) error {
+	if pid1 {
+		return nil
+	}
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+const usage = `usage: init [--help] [--version] [--] [CMD [ARG...]]
+       vigil boot [--] [CMD [ARG...]]
+
+vigil runs as PID 1 in a container: it reaps zombies, forwards signals to
+CMD, and on SIGTERM, SIGINT or SIGQUIT (or when CMD exits) stops CMD, then
+every process left, and exits with CMD's exit code.
+
+Flags are read only before CMD; the first argument that does not begin
+with "-" starts CMD, and "--" ends the flags. Configuration comes from
+VIGIL_* environment variables (see the README).
+`
+
+// parseArgs reads the flags before CMD. done is true when there is nothing
+// more to do than exit with code (--help, --version, a bad flag).
+func parseArgs(args []string, stdout, stderr io.Writer) (cmd []string, code int, done bool) {
+	for i, arg := range args {
+		switch {
+		case arg == "--":
+			return args[i+1:], 0, false
+		case arg == "--help" || arg == "-h":
+			fmt.Fprint(stdout, usage)
+			return nil, exitOK, true
+		case arg == "--version":
+			fmt.Fprintln(stdout, "vigil", Version)
+			return nil, exitOK, true
+		case strings.HasPrefix(arg, "-"):
+			fmt.Fprintf(stderr, "vigil: unknown flag %q (boot mode takes --help, --version, --)\n", arg)
+			return nil, exitConfig, true
+		default:
+			return args[i:], 0, false
+		}
+	}
+	return nil, 0, false
+}
+
+// logConfigError says in one line what is wrong with the configuration.
+func logConfigError(log *slog.Logger, err error) {
+	if ce, ok := err.(*ConfigError); ok {
+		log.Error("invalid configuration", "variable", ce.Variable, "value", ce.Value, "want", ce.Want)
+		return
+	}
+	log.Error("invalid configuration", "err", err)
+}
