@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigil-init/vigil/reaper"
+	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,8 +38,34 @@ func Main(args []string) int {
 		log.Debug("not a subreaper: orphans go to the real init", "err", subreaperErr)
 	}
 
-	v := newVigil(cfg, log, sigs, reaper.Start(), pid1)
-	return v.run(cmd)
+	defs, err := services.Load(string(cfg.ServicesDir))
+	if err != nil {
+		log.Error("invalid service definition", "err", err)
+		return exitConfig
+	}
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		log.Error("open /dev/null", "err", err)
+		return exitInternal
+	}
+	sup, err := services.New(defs, os.Environ(), services.Options{
+		Log:           log,
+		TimeoutKill:   cfg.ServicesGracetime.D(),
+		TimeoutFinish: cfg.FinishTimeout.D(),
+	})
+	if err != nil {
+		log.Error("prepare services", "err", err)
+		return exitInternal
+	}
+	v := &vigil{
+		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull,
+		reaper:   reaper.Start(),
+		sup:      sup,
+		baseEnv:  os.Environ(),
+		cmdArgs:  cmd,
+		leftGone: make(chan struct{}, 1),
+	}
+	return v.run()
 }
 
 // becomeSubreaper makes vigil the parent of its orphaned descendants when

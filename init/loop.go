@@ -3,48 +3,66 @@ package boot
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigil-init/vigil/reaper"
+	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
 
-// vigil is the supervisor: one loop owns all of its state. Every field is
-// owned by the loop goroutine; nothing else reads or writes them.
+// vigil is the supervisor loop's state. Every field is owned by the loop
+// goroutine; nothing else reads or writes them.
 type vigil struct {
-	cfg    Config
-	log    *slog.Logger
-	sigs   <-chan os.Signal
-	reaper *reaper.Reaper
-	pid1   bool
+	cfg     Config
+	log     *slog.Logger
+	sigs    <-chan os.Signal
+	reaper  *reaper.Reaper
+	sup     *services.Supervisor
+	pid1    bool
+	devNull *os.File
 
-	cmd      int // pid (and pgid) of the running CMD; 0 when none runs
-	exitCode int // the container's exit code as known so far
+	baseEnv  []string            // the environment vigil received
+	env      []string            // what children get: baseEnv as init scripts left it
+	envDir   string              // the env snapshot, "" when the run dir could not be made
+	snapshot []services.EnvEntry // the env snapshot as written
 
-	stage stage
+	cmdArgs   []string
+	cmd       int  // pid (and pgid) of the running CMD; 0 when none runs
+	exitCode  int  // the container's exit code as known so far
+	codeFixed bool // the shutdown's cause set exitCode; the CMD's exit does not change it
 
-	cmdKill   alarm         // stage 1: SIGKILL to the CMD's group
-	leftKill  alarm         // stage 4: SIGKILL to every process left
-	deadline  alarm         // VIGIL_SHUTDOWN_TIMEOUT
+	scripts    []string // init or finish scripts still to run
+	script     int      // pid of the running script, 0 if none
+	scriptPath string
+
+	stage      stage
+	cmdKill    alarm // the CMD (or init script) did not stop in time
+	scriptKill alarm // a finish script ran out of VIGIL_FINISH_TIMEOUT
+	readyWait  alarm // VIGIL_READY_TIMEOUT
+	leftKill   alarm // stage 4: SIGKILL to every process left
+	deadline   alarm // VIGIL_SHUTDOWN_TIMEOUT
+
 	leftGone  chan struct{} // a watched process that is not a child exited
 	watching  bool          // a watch on leftGone is running
 	childless bool          // the reaper's last word in stage 4: no child left
 	done      bool
 }
 
-func newVigil(cfg Config, log *slog.Logger, sigs <-chan os.Signal, r *reaper.Reaper, pid1 bool) *vigil {
-	return &vigil{
-		cfg: cfg, log: log, sigs: sigs, reaper: r, pid1: pid1,
-		leftGone: make(chan struct{}, 1),
+// run is the boot after configuration: run dir, init scripts, services,
+// CMD, then the loop until the shutdown is over. It returns the exit code.
+func (v *vigil) run() int {
+	v.env = v.baseEnv
+	snapshot, err := prepareRunDir(string(v.cfg.RunDir), v.baseEnv)
+	if err != nil {
+		v.log.Warn("running without a run dir", "err", err)
+	} else {
+		v.envDir, v.snapshot = filepath.Join(string(v.cfg.RunDir), "env"), snapshot
 	}
-}
-
-// run starts CMD (if any) and runs the loop until shutdown is over.
-func (v *vigil) run(cmd []string) int {
-	if len(cmd) > 0 {
-		v.startCmd(cmd)
-	}
+	v.scripts = v.listScripts(string(v.cfg.InitDir))
+	v.advance()
 	for !v.done {
 		v.step()
 	}
@@ -53,42 +71,68 @@ func (v *vigil) run(cmd []string) int {
 }
 
 // step waits for one event and handles it. It never polls: every case is
-// a signal, an exit, or a timer that only runs while a deadline exists.
+// a signal, an exit, a service event, or a timer that only runs while a
+// deadline exists.
 func (v *vigil) step() {
 	select {
 	case sig := <-v.sigs:
 		v.onSignal(sig.(unix.Signal))
 	case b := <-v.reaper.Batches():
 		v.onBatch(b)
+	case ev := <-v.sup.Events():
+		v.sup.Handle(ev)
 	case <-v.cmdKill.C():
 		v.cmdKill.fired()
-		v.log.Warn("cmd did not stop in time: SIGKILL", "pid", v.cmd, "grace", v.cfg.ServicesGracetime.D())
-		v.signalCmd(unix.SIGKILL)
+		v.log.Warn("did not stop in time: SIGKILL", "pid", v.foreground(), "grace", v.cfg.ServicesGracetime.D())
+		signalGroupLogged(v.log, v.foreground(), unix.SIGKILL)
+	case <-v.scriptKill.C():
+		v.scriptKill.fired()
+		v.log.Warn("finish script ran out of time: SIGKILL", "path", v.scriptPath, "timeout", v.cfg.FinishTimeout.D())
+		signalGroupLogged(v.log, v.script, unix.SIGKILL)
+	case <-v.readyWait.C():
+		v.readyWait.fired()
+		v.readyTimeout()
 	case <-v.leftKill.C():
 		v.leftKill.fired()
 		v.killLeftovers()
 	case <-v.leftGone:
 		// One of them exited; its orphans may now be vigil's children, so
 		// ask the reaper again before looking for what is left.
-		v.watching = false
-		v.childless = false
+		v.watching, v.childless = false, false
 		v.reaper.Poke()
 	case <-v.deadline.C():
 		v.deadline.fired()
 		v.abandon()
 	}
+	v.advance()
 }
 
-func (v *vigil) startCmd(argv []string) {
-	pid, code, err := startCmd(argv, os.Environ())
+// foreground is the process the first shutdown stage stops: the CMD, or
+// an init script when the shutdown comes during boot.
+func (v *vigil) foreground() int {
+	if v.cmd != 0 {
+		return v.cmd
+	}
+	return v.script
+}
+
+func (v *vigil) startCmd() {
+	pid, code, err := startCmd(v.cmdArgs, v.env)
 	if err != nil {
-		v.log.Error("cmd cannot start", "cmd", argv[0], "err", err, "code", code)
-		v.exitCode = code
+		v.log.Error("cmd cannot start", "cmd", v.cmdArgs[0], "err", err, "code", code)
+		v.fixExitCode(code)
 		v.shutdown(unix.SIGTERM, "cmd cannot start")
 		return
 	}
 	v.cmd = pid
-	v.log.Debug("cmd started", "pid", pid, "cmd", argv[0])
+	v.log.Debug("cmd started", "pid", pid, "cmd", v.cmdArgs[0])
+}
+
+// fixExitCode sets the exit code from the shutdown's cause, once.
+func (v *vigil) fixExitCode(code int) {
+	if !v.codeFixed {
+		v.exitCode, v.codeFixed = code, true
+	}
 }
 
 func (v *vigil) onSignal(sig unix.Signal) {
@@ -96,10 +140,7 @@ func (v *vigil) onSignal(sig unix.Signal) {
 	case isStopSignal(sig):
 		v.shutdown(sig, "signal "+unix.SignalName(sig))
 	case isForwarded(sig) && v.cmd != 0:
-		if err := signalGroup(v.cmd, sig); err != nil {
-			v.log.Warn("forward signal", "signal", unix.SignalName(sig), "pgid", v.cmd, "err", err)
-			return
-		}
+		signalGroupLogged(v.log, v.cmd, sig)
 		v.log.Debug("forwarded signal", "signal", signalLabel(sig), "pgid", v.cmd)
 	default:
 		v.log.Debug("dropped signal", "signal", signalLabel(sig))
@@ -116,9 +157,12 @@ func signalLabel(sig unix.Signal) string {
 
 func (v *vigil) onBatch(b reaper.Batch) {
 	for _, e := range b.Exits {
-		switch e.Pid {
-		case v.cmd:
+		switch {
+		case e.Pid == v.cmd:
 			v.onCmdExit(e)
+		case e.Pid == v.script:
+			v.onScriptExit(e.Code())
+		case v.sup.Exited(e):
 		default:
 			v.log.Debug("reaped orphan", "pid", e.Pid, "code", e.Code())
 		}
@@ -126,24 +170,38 @@ func (v *vigil) onBatch(b reaper.Batch) {
 	if v.stage == stageLeftovers {
 		v.childless = b.Empty
 	}
-	v.advance()
 }
 
 func (v *vigil) onCmdExit(e reaper.Exit) {
 	v.cmd = 0
 	v.cmdKill.stop()
-	v.exitCode = e.Code()
 	v.log.Info("cmd exited", "pid", e.Pid, "code", e.Code())
+	v.fixExitCode(e.Code())
 	v.shutdown(unix.SIGTERM, "cmd exited")
 }
 
-// signalCmd sends sig to the CMD's process group, if the CMD runs.
-func (v *vigil) signalCmd(sig unix.Signal) {
-	if v.cmd == 0 {
+// readyTimeout is VIGIL_READY_TIMEOUT running out before every service
+// was ready: stop with 101, or start the CMD anyway.
+func (v *vigil) readyTimeout() {
+	_, waiting := v.sup.Ready()
+	names := strings.Join(waiting, ",")
+	if v.cfg.InitFailure == InitContinue {
+		v.log.Warn("services not ready in time; starting anyway", "services", names, "timeout", v.cfg.ReadyTimeout.D())
+		v.enterRunning()
 		return
 	}
-	if err := signalGroup(v.cmd, sig); err != nil {
-		v.log.Warn("signal cmd", "signal", unix.SignalName(sig), "pgid", v.cmd, "err", err)
+	v.log.Error("services not ready in time", "services", names, "timeout", v.cfg.ReadyTimeout.D())
+	v.fixExitCode(exitReadyTimeout)
+	v.shutdown(unix.SIGTERM, "services not ready")
+}
+
+// signalGroupLogged sends sig to group pgid and logs a failure.
+func signalGroupLogged(log *slog.Logger, pgid int, sig unix.Signal) {
+	if pgid == 0 {
+		return
+	}
+	if err := signalGroup(pgid, sig); err != nil {
+		log.Warn("signal", "pgid", pgid, "signal", unix.SignalName(sig), "err", err)
 	}
 }
 

@@ -6,54 +6,107 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// stage is where vigil is in its life; the shutdown stages follow SPEC §6.
+// stage is where vigil is in its life: the boot of SPEC §2, then the
+// shutdown stages of SPEC §6.
 type stage int
 
 const (
-	stageRunning   stage = iota // boot done, CMD and services run
-	stageCmd                    // 1: CMD got the trigger signal; waiting for it to exit
+	stageInit      stage = iota // init scripts run, one at a time
+	stageServices               // services start; the CMD waits for them to be ready
+	stageRunning                // the CMD runs (or vigil waits for a signal)
+	stageCmd                    // 1: the CMD (or init script) got the trigger; waiting for it
+	stageStopping               // 2: services stop in reverse dependency order
+	stageFinish                 // 3: finish scripts run, one at a time
 	stageLeftovers              // 4: everything left got TERM; waiting for none to be left
 )
+
+// advance moves through the stages as far as their conditions allow. It
+// runs after every event.
+func (v *vigil) advance() {
+	for !v.done {
+		before := v.stage
+		switch v.stage {
+		case stageInit:
+			// startScript may have started the shutdown (a script that
+			// cannot run, under stop): then the boot goes no further.
+			if v.script == 0 && !v.startScript() && v.stage == stageInit {
+				v.enterServices()
+			}
+		case stageServices:
+			if ready, _ := v.sup.Ready(); ready {
+				v.enterRunning()
+			}
+		case stageRunning:
+		case stageCmd:
+			if v.foreground() == 0 {
+				v.stage = stageStopping
+				v.sup.Shutdown()
+			}
+		case stageStopping:
+			if v.sup.Down() {
+				v.stage = stageFinish
+				v.scripts = v.listScripts(string(v.cfg.FinishDir))
+			}
+		case stageFinish:
+			if v.script == 0 && !v.startScript() {
+				v.stopLeftovers()
+			}
+		case stageLeftovers:
+			v.done = v.childless && v.nothingLeft()
+		}
+		if v.stage < stageCmd {
+			v.checkHalt()
+		}
+		if v.stage == before {
+			return
+		}
+	}
+}
+
+func (v *vigil) enterServices() {
+	v.stage = stageServices
+	v.sup.SetEnv(v.env)
+	v.sup.Boot(v.cfg.Disable)
+	if d := v.cfg.ReadyTimeout.D(); d > 0 {
+		v.readyWait.set(d)
+	}
+}
+
+func (v *vigil) enterRunning() {
+	v.readyWait.stop()
+	v.stage = stageRunning
+	if len(v.cmdArgs) > 0 {
+		v.startCmd()
+	}
+}
+
+// checkHalt starts the shutdown when an essential service is down for good.
+func (v *vigil) checkHalt() {
+	if h, ok := v.sup.Halted(); ok {
+		v.log.Error("essential service down", "service", h.Service, "code", h.Code)
+		v.fixExitCode(h.Code)
+		v.shutdown(unix.SIGTERM, "essential service "+h.Service+" down")
+	}
+}
 
 // shutdown starts the shutdown with trigger, the signal the CMD gets
 // first. Once begun, it is never restarted or hurried: a second stop signal
 // is only logged.
 func (v *vigil) shutdown(trigger unix.Signal, reason string) {
-	if v.stage != stageRunning {
+	if v.stage >= stageCmd {
 		v.log.Info("already shutting down", "reason", reason)
 		return
 	}
 	v.log.Info("shutdown", "reason", reason)
 	v.deadline.set(v.cfg.ShutdownTimeout.D())
+	v.readyWait.stop()
+	v.scripts = nil
 	v.stage = stageCmd
-	if v.cmd != 0 {
-		// CONT after the trigger: a stopped CMD cannot act on it otherwise.
-		v.signalCmd(trigger)
-		v.signalCmd(unix.SIGCONT)
+	if pid := v.foreground(); pid != 0 {
+		// CONT after the trigger: a stopped process cannot act on it otherwise.
+		signalGroupLogged(v.log, pid, trigger)
+		signalGroupLogged(v.log, pid, unix.SIGCONT)
 		v.cmdKill.set(v.cfg.ServicesGracetime.D())
-	}
-	v.advance()
-}
-
-// advance moves through the shutdown stages as far as their conditions
-// allow. It is called after every event that can satisfy one.
-func (v *vigil) advance() {
-	for {
-		switch v.stage {
-		case stageCmd:
-			if v.cmd != 0 {
-				return
-			}
-			v.stopLeftovers()
-		case stageLeftovers:
-			if !v.childless || !v.nothingLeft() {
-				return
-			}
-			v.done = true
-			return
-		default:
-			return
-		}
 	}
 }
 
@@ -81,9 +134,11 @@ func (v *vigil) killLeftovers() {
 func (v *vigil) abandon() {
 	v.log.Warn("shutdown timeout: SIGKILL to everything left", "timeout", v.cfg.ShutdownTimeout.D())
 	if v.cmd != 0 {
-		v.signalCmd(unix.SIGKILL)
-		v.exitCode = exitSignalBase + int(unix.SIGKILL)
+		signalGroupLogged(v.log, v.cmd, unix.SIGKILL)
+		v.fixExitCode(exitSignalBase + int(unix.SIGKILL))
 	}
+	signalGroupLogged(v.log, v.script, unix.SIGKILL)
+	v.sup.KillAll()
 	v.signalLeftovers(unix.SIGKILL)
 	v.done = true
 }

@@ -1,0 +1,230 @@
+package services
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// noFinish is finished's code when there was no finish to run.
+const noFinish = -1
+
+// finishNoRestart is finish's exit code for "stay down" (s6's convention).
+const finishNoRestart = 125
+
+// startRun starts run with the service name as $1 (Down → Starting, or Up
+// when nothing tells readiness).
+func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
+	def := svc.def
+	svc.gen++
+	svc.ready, svc.checks = false, 0
+	files := s.stdio(svc)
+	var notifyR, notifyW *os.File
+	if def.NotificationFD > 0 {
+		var err error
+		if notifyR, notifyW, err = os.Pipe(); err != nil {
+			s.log.Error("service cannot start: notification pipe", "service", def.Name, "err", err)
+			s.afterExit(svc, spawnFailure(err))
+			return
+		}
+		// Fd makes the write end blocking, as the service expects it.
+		files = withFD(files, def.NotificationFD, notifyW.Fd())
+	}
+	pid, err := s.spawn(svc, roleRun, def.Run, []string{def.Name}, files)
+	if notifyW != nil {
+		notifyW.Close() // the service holds the only write end now
+	}
+	if err != nil {
+		if notifyR != nil {
+			notifyR.Close()
+		}
+		s.log.Error("service cannot start", "service", def.Name, "run", def.Run, "err", err)
+		s.afterExit(svc, spawnFailure(err))
+		return
+	}
+	svc.pid, svc.started = pid, time.Now()
+	switch {
+	case notifyR != nil:
+		svc.state, svc.notify = StateStarting, notifyR
+		go watchNotification(notifyR, s.events, Event{svc: svc, kind: inReady, seq: svc.gen})
+	case def.Check != "":
+		svc.state = StateStarting
+		s.startCheck(svc, reaper.Exit{})
+	default:
+		svc.state, svc.ready = StateUp, true
+	}
+	s.log.Info("service started", "service", def.Name, "pid", pid, "ready", svc.ready)
+}
+
+// spawnFailure is the exit a run that could not be executed stands for,
+// as a shell would report it: 127 not found, 126 not executable.
+func spawnFailure(err error) reaper.Exit {
+	code := 126
+	if errors.Is(err, unix.ENOENT) {
+		code = 127
+	}
+	return reaper.Exit{Status: unix.WaitStatus(code << 8)}
+}
+
+// becomeReady marks the service ready (Starting → Up).
+func (s *Supervisor) becomeReady(svc *service, _ reaper.Exit) {
+	s.stopTimer(svc)
+	s.stopProbes(svc)
+	svc.state, svc.ready = StateUp, true
+	s.log.Info("service ready", "service", svc.def.Name, "pid", svc.pid, "after", time.Since(svc.started).Round(time.Millisecond))
+}
+
+// stopRun stops run: down-signal and SIGCONT to its group, SIGKILL after
+// timeout-kill (→ Stopping). A logger being shut down first waits for its
+// producer's pipe to end, so that it writes everything out.
+func (s *Supervisor) stopRun(svc *service, _ reaper.Exit) {
+	s.stopTimer(svc)
+	s.stopProbes(svc)
+	svc.state = StateStopping
+	if p := svc.producer; p != nil && s.closing && p.stdout != nil {
+		p.stdout.Close() // vigil's write end: the logger reads to EOF and exits
+		p.stdout = nil
+		svc.draining = true
+		s.setTimer(svc, s.timeoutKill(svc.def))
+		return
+	}
+	s.sendDownSignal(svc)
+}
+
+func (s *Supervisor) sendDownSignal(svc *service) {
+	sig := svc.def.DownSignal
+	if sig == 0 {
+		sig = unix.SIGTERM
+	}
+	s.log.Info("service stopping", "service", svc.def.Name, "pid", svc.pid, "signal", unix.SignalName(sig))
+	s.signal(svc.pid, sig)
+	s.signal(svc.pid, unix.SIGCONT)
+	if d := s.timeoutKill(svc.def); d >= 0 {
+		s.setTimer(svc, d)
+	}
+}
+
+// escalate is timeout-kill running out in Stopping: a draining logger gets
+// its down-signal, anything else SIGKILL.
+func (s *Supervisor) escalate(svc *service, _ reaper.Exit) {
+	if svc.draining {
+		svc.draining = false
+		s.sendDownSignal(svc)
+		return
+	}
+	s.log.Warn("service did not stop in time: SIGKILL", "service", svc.def.Name, "pid", svc.pid)
+	s.signal(svc.pid, unix.SIGKILL)
+}
+
+// runExited handles an exit of run: finish next, if there is one.
+func (s *Supervisor) runExited(svc *service, e reaper.Exit) {
+	s.stopTimer(svc)
+	s.stopProbes(svc)
+	svc.pid, svc.ready, svc.draining = 0, false, false
+	attrs := []any{"service", svc.def.Name, "pid", e.Pid, "code", e.Code()}
+	if e.Status.Signaled() {
+		attrs = append(attrs, "signal", unix.SignalName(e.Status.Signal()))
+	}
+	s.log.Info("service exited", attrs...)
+	s.afterExit(svc, e)
+}
+
+// afterExit runs finish for exit e, or goes straight to the restart
+// decision.
+func (s *Supervisor) afterExit(svc *service, e reaper.Exit) {
+	svc.last = &e
+	def := svc.def
+	if def.Finish == "" {
+		s.decide(svc, noFinish)
+		return
+	}
+	files := []uintptr{s.devNull.Fd(), 1, 2}
+	if svc.stdout != nil {
+		files[1] = svc.stdout.Fd()
+	}
+	pid, err := s.spawn(svc, roleFinish, def.Finish, exitArgs(e.Status, def.Name), files)
+	if err != nil {
+		s.log.Error("finish cannot start", "service", def.Name, "err", err)
+		s.decide(svc, noFinish)
+		return
+	}
+	svc.finishPid, svc.state = pid, StateFinishing
+	if d := s.timeoutFinish(def); d >= 0 {
+		s.setTimer(svc, d)
+	}
+}
+
+// killFinish is timeout-finish running out.
+func (s *Supervisor) killFinish(svc *service, _ reaper.Exit) {
+	s.log.Warn("finish did not end in time: SIGKILL", "service", svc.def.Name, "pid", svc.finishPid)
+	s.signal(svc.finishPid, unix.SIGKILL)
+}
+
+// finished handles finish's exit.
+func (s *Supervisor) finished(svc *service, e reaper.Exit) {
+	s.stopTimer(svc)
+	s.log.Info("finish exited", "service", svc.def.Name, "code", e.Code())
+	s.decide(svc, e.Code())
+}
+
+// decide is the restart decision after run (and finish) ended: restart,
+// after a delay if it keeps dying fast, or stay down.
+func (s *Supervisor) decide(svc *service, finishCode int) {
+	svc.state = StateDown
+	last := svc.last
+	switch {
+	case !svc.want || s.closing:
+		return
+	case finishCode == finishNoRestart:
+		s.downForGood(svc, "finish exited 125")
+		return
+	case svc.def.Restart == RestartNever:
+		s.downForGood(svc, "restart is never")
+		return
+	case svc.def.Restart == RestartOnFailure && last.Code() == 0:
+		s.downForGood(svc, "restart is on-failure and it succeeded")
+		return
+	}
+	delay, fast := restartDelay(time.Since(svc.started), svc.fast)
+	svc.fast = fast
+	svc.restarts++
+	s.log.Info("service restart", "service", svc.def.Name, "restart_in", delay, "restarts", svc.restarts)
+	if delay > 0 {
+		svc.state = StateBackoff
+		s.setTimer(svc, delay)
+	}
+}
+
+// downForGood leaves the service down until it is started again; an
+// essential one stops the container with its exit status.
+func (s *Supervisor) downForGood(svc *service, why string) {
+	svc.failed, svc.want = true, false
+	s.log.Info("service down for good", "service", svc.def.Name, "why", why, "code", svc.last.Code())
+	if svc.def.Essential && s.halt == nil {
+		s.halt = &Halt{Service: svc.def.Name, Code: svc.last.Code()}
+	}
+}
+
+// cancelRestart leaves Backoff for Down: the delay is over (reconcile
+// starts the service) or the service is no longer wanted.
+func (s *Supervisor) cancelRestart(svc *service, _ reaper.Exit) {
+	s.stopTimer(svc)
+	svc.state = StateDown
+}
+
+func (s *Supervisor) timeoutKill(def *Definition) time.Duration {
+	if def.TimeoutKill == 0 {
+		return s.opts.TimeoutKill
+	}
+	return def.TimeoutKill
+}
+
+func (s *Supervisor) timeoutFinish(def *Definition) time.Duration {
+	if def.TimeoutFinish == 0 {
+		return s.opts.TimeoutFinish
+	}
+	return def.TimeoutFinish
+}

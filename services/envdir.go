@@ -1,0 +1,231 @@
+package services
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Envdir rules, as daemontools' envdir and s6-envdir apply them:
+//
+//   - each regular file (or symlink to one) sets the variable named after
+//     it to its first line, with trailing spaces and tabs removed and NUL
+//     bytes turned into newlines (the only way to write a multi-line value);
+//   - an empty file (0 bytes) unsets the variable; a file holding only a
+//     newline sets it to "";
+//   - names beginning with "." are ignored (as both tools do: it also keeps
+//     editor and temporary files out), and so are subdirectories and other
+//     non-regular files;
+//   - a name containing "=" is an error: it cannot be a variable name.
+
+// maxEnvValue bounds how much of a file's first line is read, so a huge
+// file without newlines in env/ cannot make vigil allocate without limit.
+// It is about the kernel's limit on one environment string (MAX_ARG_STRLEN).
+const maxEnvValue = 128 << 10
+
+// ReadEnvDir reads the envdir dir and returns its entries sorted by name.
+func ReadEnvDir(dir string) ([]EnvEntry, error) {
+	entries, file, err := readEnvDir(dir)
+	switch {
+	case err != nil && file != "":
+		return nil, fmt.Errorf("read envdir %s: file %q: %w", dir, file, err)
+	case err != nil:
+		return nil, fmt.Errorf("read envdir %s: %w", dir, err)
+	}
+	return entries, nil
+}
+
+// readEnvDir is ReadEnvDir, returning the name of the file at fault (""
+// when dir itself is) apart from the error.
+func readEnvDir(dir string) (entries []EnvEntry, file string, err error) {
+	files, err := os.ReadDir(dir) // sorted by name
+	if err != nil {
+		return nil, "", err
+	}
+	for _, f := range files {
+		name := f.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		e, ok, err := readEnvFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, name, err
+		}
+		if ok {
+			entries = append(entries, e)
+		}
+	}
+	return entries, "", nil
+}
+
+// readEnvFile reads one envdir file. ok is false for files that are not
+// regular (after following symlinks), which set nothing.
+func readEnvFile(path string) (e EnvEntry, ok bool, err error) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return e, false, err
+	}
+	name := filepath.Base(path)
+	if strings.Contains(name, "=") {
+		return e, false, errors.New("a variable name cannot contain '='")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return e, false, err
+	}
+	defer f.Close()
+	line, err := readFirstLine(f)
+	if err != nil {
+		return e, false, err
+	}
+	value, unset := decodeEnvValue(line)
+	return EnvEntry{Name: name, Value: value, Unset: unset}, true, nil
+}
+
+// readFirstLine returns r's content up to and including the first newline
+// (or all of it when there is none). A first line longer than maxEnvValue
+// is an error.
+func readFirstLine(r io.Reader) ([]byte, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, maxEnvValue+1)).ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(bytes.TrimSuffix(line, []byte("\n"))) > maxEnvValue {
+		return nil, fmt.Errorf("first line longer than %d bytes", maxEnvValue)
+	}
+	return line, nil
+}
+
+// decodeEnvValue turns the start of an envdir file into a value: empty
+// (0 bytes) means unset; otherwise the first line, trailing spaces and tabs
+// removed, then NULs turned into newlines (daemontools' order).
+func decodeEnvValue(data []byte) (value string, unset bool) {
+	if len(data) == 0 {
+		return "", true
+	}
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
+	}
+	data = bytes.TrimRight(data, " \t")
+	return strings.ReplaceAll(string(data), "\x00", "\n"), false
+}
+
+// encodeEnvValue is the file content that decodeEnvValue reads back as
+// value: newlines written as NULs, and a trailing newline, so that an empty
+// value is a one-byte file (set to "") and not an empty one (unset).
+// Trailing spaces and tabs cannot be encoded: they are read back stripped.
+func encodeEnvValue(value string) []byte {
+	return []byte(strings.ReplaceAll(value, "\n", "\x00") + "\n")
+}
+
+// ApplyEnv returns a new KEY=VALUE list: env with entries applied. A set
+// entry replaces the variable where it first appears (dropping any later
+// duplicate) or is appended, in entries' order, when env lacks it; an
+// unset entry removes every occurrence. Untouched variables keep their
+// order. When entries names a variable twice, the last one wins.
+func ApplyEnv(env []string, entries []EnvEntry) []string {
+	byName := make(map[string]EnvEntry, len(entries))
+	for _, e := range entries {
+		byName[e.Name] = e
+	}
+	done := make(map[string]bool, len(entries))
+	out := make([]string, 0, len(env)+len(entries))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		e, ok := byName[name]
+		switch {
+		case !ok:
+			out = append(out, kv)
+		case !e.Unset && !done[name]:
+			out = append(out, name+"="+e.Value)
+		}
+		done[name] = true
+	}
+	for _, e := range entries {
+		if e = byName[e.Name]; !e.Unset && !done[e.Name] {
+			out = append(out, e.Name+"="+e.Value)
+			done[e.Name] = true
+		}
+	}
+	return out
+}
+
+// WriteEnvDir writes env (KEY=VALUE strings) to dir as an envdir snapshot
+// that ReadEnvDir reads back, creating dir (mode 0700: the environment may
+// hold secrets) if needed. Each file holds the value with newlines written
+// as NULs, then a newline; an empty value reads back as "", not unset.
+// Stale regular files from an earlier snapshot are removed, so dir holds
+// exactly env. When env holds a name twice, the first wins, as getenv(3)
+// sees it.
+//
+// What envdir cannot hold is lost or skipped: trailing spaces and tabs of a
+// value are stripped on reading (as with any envdir); a variable whose name
+// cannot be a file name ("", ".", "..", or containing '/'), begins with "."
+// (ReadEnvDir ignores those) or holds a NUL, and an entry without '=', are
+// skipped.
+func WriteEnvDir(dir string, env []string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("write envdir %s: %w", dir, err)
+	}
+	written := make(map[string]bool, len(env))
+	for _, kv := range env {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || !envFileName(name) || written[name] {
+			continue
+		}
+		err := os.WriteFile(filepath.Join(dir, name), encodeEnvValue(value), 0o600)
+		if err != nil {
+			return fmt.Errorf("write envdir %s: %w", dir, err)
+		}
+		written[name] = true
+	}
+	if err := removeStale(dir, written); err != nil {
+		return fmt.Errorf("write envdir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// envFileName reports whether a variable named name can be in an envdir
+// snapshot: WriteEnvDir skips the others ("", ".", "..", names beginning
+// with "." or holding '/' or NUL), so their absence from one means nothing.
+func envFileName(name string) bool {
+	return name != "" && !strings.HasPrefix(name, ".") && !strings.ContainsAny(name, "/\x00")
+}
+
+// removeStale removes the regular files of dir that are not in keep
+// (and do not begin with "."), left over from an earlier snapshot.
+func removeStale(dir string, keep map[string]bool) error {
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		name := f.Name()
+		if keep[name] || strings.HasPrefix(name, ".") || !f.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// env reads env/, if present.
+func (p *parser) env() []EnvEntry {
+	path := filepath.Join(p.dir, "env")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	entries, file, err := readEnvDir(path)
+	if err != nil {
+		p.fail("env/"+file, cause(err), err)
+	}
+	return entries
+}

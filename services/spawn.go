@@ -1,0 +1,105 @@
+package services
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// closedFD in a ProcAttr.Files slot closes that descriptor in the child:
+// the gaps below a notification fd stay closed.
+const closedFD = ^uintptr(0)
+
+// role is what a child process is to its service.
+type role int
+
+const (
+	roleRun role = iota
+	roleFinish
+	roleCheck
+)
+
+func (r role) String() string {
+	return [...]string{"run", "finish", "check"}[r]
+}
+
+// child is a process the Supervisor started: whose it is and what for.
+type child struct {
+	svc  *service
+	role role
+	gen  int // the service's start generation when it was started
+}
+
+// spawn starts path with args as svc's user, in its directory, with its
+// environment, as the leader of a new process group, and records the pid
+// before the reaper's next batch can be read (the loop calls spawn).
+// files are the child's descriptors: index = descriptor number.
+func (s *Supervisor) spawn(svc *service, r role, path string, args []string, files []uintptr) (int, error) {
+	def := svc.def
+	attr := &syscall.ProcAttr{
+		Dir:   def.Dir,
+		Env:   s.environ(def),
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	}
+	// Load refused every user but vigil's own when vigil is not root, so
+	// without root there is nothing to switch (and setgroups would fail).
+	if u := def.User; u != nil && os.Geteuid() == 0 {
+		attr.Sys.Credential = &syscall.Credential{Uid: u.Uid, Gid: u.Gid, Groups: u.Groups}
+	}
+	pid, err := syscall.ForkExec(path, append([]string{path}, args...), attr)
+	if err != nil {
+		return 0, err
+	}
+	s.children[pid] = child{svc: svc, role: r, gen: svc.gen}
+	return pid, nil
+}
+
+// environ is a service process's environment (SPEC §5): the container's,
+// the user's HOME, USER and LOGNAME, the service's env/ (which may override
+// them), and VIGIL_SERVICE.
+func (s *Supervisor) environ(def *Definition) []string {
+	env := s.env
+	if def.User != nil {
+		env = ApplyEnv(env, def.User.Environ())
+	}
+	env = ApplyEnv(env, def.Env)
+	return ApplyEnv(env, []EnvEntry{{Name: "VIGIL_SERVICE", Value: def.Name}})
+}
+
+// stdio is the descriptors 0-2 of svc's processes: stdin /dev/null (a
+// logger's: its pipe), stdout the container's (a producer's: its logger's
+// pipe), stderr the container's. Fd puts the pipe ends in blocking mode:
+// a producer must block on a full pipe, never see EAGAIN and drop a line.
+func (s *Supervisor) stdio(svc *service) []uintptr {
+	in, out := s.devNull.Fd(), uintptr(1)
+	if svc.stdin != nil {
+		in = svc.stdin.Fd()
+	}
+	if svc.stdout != nil {
+		out = svc.stdout.Fd()
+	}
+	return []uintptr{in, out, 2}
+}
+
+// withFD returns files with fd placed at descriptor n, gaps closed.
+func withFD(files []uintptr, n int, fd uintptr) []uintptr {
+	for len(files) <= n {
+		files = append(files, closedFD)
+	}
+	files[n] = fd
+	return files
+}
+
+// exitArgs are finish's arguments for a run that ended with status:
+// the exit code (256 when a signal killed it), the signal number (0 if
+// none), and the service name (SPEC §4, as s6 and runit pass them).
+func exitArgs(status unix.WaitStatus, name string) []string {
+	code, sig := status.ExitStatus(), 0
+	if status.Signaled() {
+		code, sig = 256, int(status.Signal())
+	}
+	return []string{strconv.Itoa(code), strconv.Itoa(sig), name}
+}

@@ -1,0 +1,175 @@
+package services
+
+import (
+	"os"
+	"time"
+
+	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// State is where a service is in its life.
+type State int
+
+// The states of a service. Only the Supervisor's loop changes them, through
+// the table below.
+const (
+	StateDown      State = iota // not running (wanted or not)
+	StateStarting               // run runs, not ready yet
+	StateUp                     // run runs and is ready
+	StateStopping               // down-signal sent; waiting for run to exit
+	StateFinishing              // finish runs
+	StateBackoff                // waiting out the restart delay
+)
+
+func (st State) String() string {
+	return [...]string{"down", "starting", "up", "stopping", "finishing", "backoff"}[st]
+}
+
+// input is what can happen to a service.
+type input int
+
+const (
+	inStart      input = iota // wanted up and dependencies ready (from reconcile)
+	inStop                    // not wanted and dependents down (from reconcile)
+	inReady                   // a newline on the notification fd
+	inTimer                   // the service's one timer fired
+	inRunExit                 // run exited
+	inFinishExit              // finish exited
+	inCheckExit               // check exited
+)
+
+// action is what a service does on an input in a state.
+type action func(s *Supervisor, svc *service, e reaper.Exit)
+
+// table is the state machine: (state, input) → action. A pair that is not
+// here is ignored: a stale event, or one with nothing to do.
+var table = map[State]map[input]action{
+	StateDown: {
+		inStart: (*Supervisor).startRun,
+	},
+	StateStarting: {
+		inStop:      (*Supervisor).stopRun,
+		inReady:     (*Supervisor).becomeReady,
+		inTimer:     (*Supervisor).startCheck, // the next readiness probe
+		inRunExit:   (*Supervisor).runExited,
+		inCheckExit: (*Supervisor).checkExited,
+	},
+	StateUp: {
+		inStop:    (*Supervisor).stopRun,
+		inRunExit: (*Supervisor).runExited,
+	},
+	StateStopping: {
+		inTimer:   (*Supervisor).escalate,
+		inRunExit: (*Supervisor).runExited,
+	},
+	StateFinishing: {
+		inTimer:      (*Supervisor).killFinish,
+		inFinishExit: (*Supervisor).finished,
+	},
+	StateBackoff: {
+		inStop:  (*Supervisor).cancelRestart,
+		inTimer: (*Supervisor).cancelRestart, // delay over: down, and reconcile starts it
+	},
+}
+
+// service is the Supervisor's state for one service. Owned by the loop.
+type service struct {
+	def   *Definition
+	state State
+	want  bool // meant to be up: set by Boot and start, cleared by stop and Shutdown
+	// failed: down for good (restart policy, or finish exited 125) until a
+	// start asks again.
+	failed bool
+
+	gen       int // starts so far; events of an earlier run carry an older one
+	pid       int // run's pid and process group; 0 when run is not running
+	finishPid int
+	checkPid  int
+	started   time.Time
+	ready     bool
+	restarts  int          // automatic restarts so far
+	fast      int          // fast deaths in a row (backoff)
+	checks    int          // readiness probes of this run so far
+	last      *reaper.Exit // run's last exit
+
+	timer    *time.Timer // the one pending timer; which one depends on the state
+	timerSeq int
+	draining bool // a logger waiting for EOF before its down-signal
+
+	notify           *os.File // the read end of the notification pipe while not ready
+	stdin            *os.File // a logger's: the read end of its producer's pipe
+	stdout           *os.File // a producer's: the write end of its logger's pipe
+	logger, producer *service
+	deps, dependents []*service
+}
+
+// transition applies the table.
+func (s *Supervisor) transition(svc *service, in input, e reaper.Exit) {
+	if act := table[svc.state][in]; act != nil {
+		act(s, svc, e)
+	}
+}
+
+// reconcile turns wants into inputs until nothing changes: a service
+// starts once its dependencies are ready, and stops once its dependents
+// are down.
+func (s *Supervisor) reconcile() {
+	for changed := true; changed; {
+		changed = false
+		for _, svc := range s.services {
+			before := svc.state
+			switch {
+			case svc.want && !svc.failed && svc.state == StateDown && s.depsReady(svc):
+				s.transition(svc, inStart, reaper.Exit{})
+			case !svc.want && s.dependentsDown(svc):
+				s.transition(svc, inStop, reaper.Exit{})
+			}
+			changed = changed || svc.state != before
+		}
+	}
+}
+
+func (s *Supervisor) depsReady(svc *service) bool {
+	for _, dep := range svc.deps {
+		if dep.state != StateUp {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Supervisor) dependentsDown(svc *service) bool {
+	for _, d := range svc.dependents {
+		if d.state != StateDown || d.finishPid != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// setTimer arms svc's one timer; its event carries a number so that a
+// timer replaced or cancelled meanwhile is ignored.
+func (s *Supervisor) setTimer(svc *service, d time.Duration) {
+	s.stopTimer(svc)
+	seq := svc.timerSeq
+	svc.timer = time.AfterFunc(d, func() { s.events <- Event{svc: svc, kind: inTimer, seq: seq} })
+}
+
+func (s *Supervisor) stopTimer(svc *service) {
+	if svc.timer != nil {
+		svc.timer.Stop()
+		svc.timer = nil
+	}
+	svc.timerSeq++
+}
+
+// signal sends sig to the process group pid leads. ESRCH is fine: its
+// exit is on the way.
+func (s *Supervisor) signal(pid int, sig unix.Signal) {
+	if err := unix.Kill(-pid, sig); err != nil && err != unix.ESRCH {
+		s.log.Warn("signal", "pgid", pid, "signal", unix.SignalName(sig), "err", err)
+	}
+}
+
+const sigKill = unix.SIGKILL

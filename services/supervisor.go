@@ -1,0 +1,248 @@
+package services
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/vigil-init/vigil/reaper"
+)
+
+// Options are what the Supervisor takes from vigil's configuration.
+type Options struct {
+	Log           *slog.Logger
+	TimeoutKill   time.Duration // a service's timeout-kill when its file does not say
+	TimeoutFinish time.Duration // a service's timeout-finish when its file does not say
+}
+
+// Supervisor runs the services. It is owned by one loop: every method is
+// called from that loop's goroutine, which also receives Events and hands
+// them back to Handle.
+type Supervisor struct {
+	log      *slog.Logger
+	opts     Options
+	env      []string
+	devNull  *os.File
+	services []*service // in name order, each logger right after its producer
+	byName   map[string]*service
+	children map[int]child // every process started and not yet reaped
+	events   chan Event
+	halt     *Halt
+	closing  bool // the shutdown has begun: nothing restarts, loggers drain
+}
+
+// Halt is an essential service down for good: the container stops with
+// its code.
+type Halt struct {
+	Service string
+	Code    int
+}
+
+// Event is something that happened to a service outside the loop: a
+// readiness notification or a timer. The loop receives it from Events and
+// gives it to Handle.
+type Event struct {
+	svc  *service
+	kind input
+	seq  int // the service's generation (readiness) or timer number
+}
+
+// New prepares the services of defs: one per definition and one per
+// logger, with the pipe between each producer and its logger, held by vigil
+// for as long as it runs. Nothing starts before Boot.
+func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", os.DevNull, err)
+	}
+	s := &Supervisor{
+		log: opts.Log, opts: opts, env: env, devNull: devNull,
+		byName:   make(map[string]*service),
+		children: make(map[int]child),
+		events:   make(chan Event, 64),
+	}
+	for _, def := range defs {
+		if err := s.add(def); err != nil {
+			return nil, err
+		}
+	}
+	s.link()
+	return s, nil
+}
+
+// add creates the service of def and, with a log/, its logger and the pipe
+// between them.
+func (s *Supervisor) add(def *Definition) error {
+	svc := &service{def: def}
+	s.services = append(s.services, svc)
+	s.byName[def.Name] = svc
+	if def.Log == nil {
+		return nil
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("service %s: create log pipe: %w", def.Name, err)
+	}
+	logger := &service{def: def.Log, stdin: r, producer: svc}
+	svc.stdout, svc.logger = w, logger
+	s.services = append(s.services, logger)
+	s.byName[def.Log.Name] = logger
+	return nil
+}
+
+// link resolves dependencies to services. A producer depends on its
+// logger: the logger starts first and stops last.
+func (s *Supervisor) link() {
+	for _, svc := range s.services {
+		svc.deps, svc.dependents = nil, nil
+	}
+	for _, svc := range s.services {
+		for _, name := range svc.def.Dependencies {
+			if dep := s.byName[name]; dep != nil {
+				svc.deps = append(svc.deps, dep)
+			}
+		}
+		if svc.logger != nil {
+			svc.deps = append(svc.deps, svc.logger)
+		}
+		for _, dep := range svc.deps {
+			dep.dependents = append(dep.dependents, svc)
+		}
+	}
+}
+
+// SetEnv sets the environment every service process starts with (before
+// its user's and its env/'s): the container's, as init scripts left it.
+func (s *Supervisor) SetEnv(env []string) { s.env = env }
+
+// Events delivers what Handle must be given.
+func (s *Supervisor) Events() <-chan Event { return s.events }
+
+// Handle applies an event from Events.
+func (s *Supervisor) Handle(ev Event) {
+	svc := ev.svc
+	switch ev.kind {
+	case inReady:
+		if ev.seq != svc.gen {
+			return // from an earlier run
+		}
+	case inTimer:
+		if ev.seq != svc.timerSeq || svc.timer == nil {
+			return // cancelled or replaced
+		}
+		svc.timer = nil
+	}
+	s.transition(svc, ev.kind, reaper.Exit{})
+	s.reconcile()
+}
+
+// Exited takes an exit from the reaper. It reports whether the pid was one
+// of the Supervisor's processes.
+func (s *Supervisor) Exited(e reaper.Exit) bool {
+	ch, ok := s.children[e.Pid]
+	if !ok {
+		return false
+	}
+	delete(s.children, e.Pid)
+	svc := ch.svc
+	switch ch.role {
+	case roleRun:
+		s.transition(svc, inRunExit, e)
+	case roleFinish:
+		svc.finishPid = 0
+		s.transition(svc, inFinishExit, e)
+	case roleCheck:
+		svc.checkPid = 0
+		if ch.gen == svc.gen {
+			s.transition(svc, inCheckExit, e)
+		}
+	}
+	s.reconcile()
+	return true
+}
+
+// Boot starts every service not marked down and not in disabled, in
+// dependency order. A service whose dependency does not start waits for it.
+func (s *Supervisor) Boot(disabled []string) {
+	off := make(map[string]bool)
+	for _, name := range disabled {
+		off[name] = true
+		if s.byName[name] == nil {
+			s.log.Warn("VIGIL_DISABLE names no service", "service", name)
+		}
+	}
+	for _, svc := range s.services {
+		owner := svc
+		if svc.producer != nil {
+			owner = svc.producer // a logger follows its producer
+		}
+		svc.want = !owner.def.Down && !off[owner.def.Name]
+	}
+	for _, svc := range s.services {
+		for _, dep := range svc.deps {
+			if svc.want && !dep.want {
+				s.log.Warn("service waits for a dependency that does not start", "service", svc.def.Name, "dependency", dep.def.Name)
+			}
+		}
+	}
+	s.reconcile()
+}
+
+// Ready reports whether every service meant to be up is ready, and names
+// those that are not.
+func (s *Supervisor) Ready() (bool, []string) {
+	var waiting []string
+	for _, svc := range s.services {
+		if s.meantUp(svc) && svc.state != StateUp {
+			waiting = append(waiting, svc.def.Name)
+		}
+	}
+	return len(waiting) == 0, waiting
+}
+
+// meantUp reports whether svc is wanted and can start: wanted, not down
+// for good, and every dependency meant to be up too.
+func (s *Supervisor) meantUp(svc *service) bool {
+	if !svc.want || svc.failed {
+		return false
+	}
+	for _, dep := range svc.deps {
+		if !s.meantUp(dep) {
+			return false
+		}
+	}
+	return true
+}
+
+// Shutdown stops every service in reverse dependency order, independent
+// ones together; nothing restarts from now on.
+func (s *Supervisor) Shutdown() {
+	s.closing = true
+	for _, svc := range s.services {
+		svc.want = false
+	}
+	s.reconcile()
+}
+
+// Down reports whether no service process is left: every run, finish and
+// check has exited.
+func (s *Supervisor) Down() bool {
+	return len(s.children) == 0
+}
+
+// Halted returns the essential service that is down for good, if any.
+func (s *Supervisor) Halted() (Halt, bool) {
+	if s.halt == nil {
+		return Halt{}, false
+	}
+	return *s.halt, true
+}
+
+// KillAll sends SIGKILL to the process group of every service process:
+// the shutdown's time is up.
+func (s *Supervisor) KillAll() {
+	for pid := range s.children {
+		s.signal(pid, sigKill)
+	}
+}
