@@ -48,7 +48,10 @@ func Main(args []string) int {
 		log.Error("open /dev/null", "err", err)
 		return exitInternal
 	}
-	sup, err := services.New(defs, os.Environ(), services.Options{
+	// Children learn where the run dir is (init scripts write env/ there)
+	// even when VIGIL_RUN_DIR was left to its default.
+	env := services.ApplyEnv(os.Environ(), []services.EnvEntry{{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)}})
+	sup, err := services.New(defs, env, services.Options{
 		Log:           log,
 		TimeoutKill:   cfg.ServicesGracetime.D(),
 		TimeoutFinish: cfg.FinishTimeout.D(),
@@ -61,7 +64,7 @@ func Main(args []string) int {
 		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull,
 		reaper:   reaper.Start(),
 		sup:      sup,
-		baseEnv:  os.Environ(),
+		baseEnv:  env,
 		cmdArgs:  cmd,
 		leftGone: make(chan struct{}, 1),
 	}

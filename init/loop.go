@@ -137,6 +137,9 @@ func (v *vigil) fixExitCode(code int) {
 
 func (v *vigil) onSignal(sig unix.Signal) {
 	switch {
+	case isStopSignal(sig) && v.stage >= stageCmd:
+		// Logged, and nothing else: the stages already under way go on.
+		v.log.Info("already shutting down", "signal", unix.SignalName(sig))
 	case isStopSignal(sig):
 		v.shutdown(sig, "signal "+unix.SignalName(sig))
 	case isForwarded(sig) && v.cmd != 0:

@@ -94,7 +94,7 @@ func (v *vigil) checkHalt() {
 // is only logged.
 func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 	if v.stage >= stageCmd {
-		v.log.Info("already shutting down", "reason", reason)
+		v.log.Debug("already shutting down", "reason", reason)
 		return
 	}
 	v.log.Info("shutdown", "reason", reason)
