@@ -4,10 +4,10 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/vigil-init/vigil/client"
 	boot "github.com/vigil-init/vigil/init"
 )
 
@@ -23,6 +23,5 @@ func run(args []string) int {
 	if len(args) > 1 && args[1] == "boot" {
 		return boot.Main(args[2:])
 	}
-	fmt.Fprintln(os.Stderr, "usage: vigil boot [--] [CMD [ARG...]]")
-	return 2
+	return client.Main(args[1:])
 }

@@ -2,16 +2,11 @@ package boot
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 
+	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
-
-// defaultPath is searched when the environment has no PATH, as execvp does.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // startCmd starts the CMD: argv[0] looked up in env's PATH, vigil's working
 // directory and stdio, as leader of a new process group that becomes the
@@ -20,7 +15,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // It returns the pid, or the exit code that stands for the failure: 127
 // when the program is not found, 126 when it cannot be executed.
 func startCmd(argv, env []string) (pid int, code int, err error) {
-	path, err := lookPath(argv[0], lookupEnv(env, "PATH"))
+	path, err := services.LookPath(argv[0], services.LookupEnv(env, "PATH"))
 	if err == nil {
 		attr := &syscall.ProcAttr{
 			Env:   env,
@@ -52,47 +47,4 @@ func startCmd(argv, env []string) (pid int, code int, err error) {
 func isControllingTerminal(fd int) bool {
 	_, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
 	return err == nil
-}
-
-// lookPath finds file as execvp does: a name with a slash is used as it is;
-// otherwise the first executable regular file of that name in path. It says
-// EACCES when a file of that name exists but none can be executed, ENOENT
-// when there is none.
-func lookPath(file, path string) (string, error) {
-	if strings.Contains(file, "/") {
-		return file, nil
-	}
-	if path == "" {
-		path = defaultPath
-	}
-	denied := false
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		candidate := filepath.Join(dir, file)
-		info, err := os.Stat(candidate)
-		if err != nil {
-			continue
-		}
-		if info.Mode().IsRegular() && unix.Access(candidate, unix.X_OK) == nil {
-			return candidate, nil
-		}
-		denied = true
-	}
-	if denied {
-		return "", unix.EACCES
-	}
-	return "", unix.ENOENT
-}
-
-// lookupEnv returns the value of key in env (KEY=value entries; the first
-// one wins, as with getenv(3)).
-func lookupEnv(env []string, key string) string {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }

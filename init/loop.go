@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-init/vigil/control"
 	"github.com/vigil-init/vigil/reaper"
 	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
@@ -45,6 +46,9 @@ type vigil struct {
 	leftKill   alarm // stage 4: SIGKILL to every process left
 	deadline   alarm // VIGIL_SHUTDOWN_TIMEOUT
 
+	ctl     *control.Server // nil without a run dir
+	waiters []waiter        // control calls waiting for a state
+
 	leftGone  chan struct{} // a watched process that is not a child exited
 	watching  bool          // a watch on leftGone is running
 	childless bool          // the reaper's last word in stage 4: no child left
@@ -61,11 +65,13 @@ func (v *vigil) run() int {
 	} else {
 		v.envDir, v.snapshot = filepath.Join(string(v.cfg.RunDir), "env"), snapshot
 	}
+	v.listenControl()
 	v.scripts = v.listScripts(string(v.cfg.InitDir))
 	v.advance()
 	for !v.done {
 		v.step()
 	}
+	v.closeControl()
 	v.log.Info("exit", "code", v.exitCode)
 	return v.exitCode
 }
@@ -81,6 +87,8 @@ func (v *vigil) step() {
 		v.onBatch(b)
 	case ev := <-v.sup.Events():
 		v.sup.Handle(ev)
+	case c := <-v.calls():
+		v.onCall(c)
 	case <-v.cmdKill.C():
 		v.cmdKill.fired()
 		v.log.Warn("did not stop in time: SIGKILL", "pid", v.foreground(), "grace", v.cfg.ServicesGracetime.D())
@@ -105,6 +113,7 @@ func (v *vigil) step() {
 		v.abandon()
 	}
 	v.advance()
+	v.answerWaiters()
 }
 
 // foreground is the process the first shutdown stage stops: the CMD, or

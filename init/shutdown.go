@@ -20,6 +20,11 @@ const (
 	stageLeftovers              // 4: everything left got TERM; waiting for none to be left
 )
 
+func (st stage) String() string {
+	return [...]string{"init scripts", "starting services", "running", "stopping cmd",
+		"stopping services", "finish scripts", "stopping leftovers"}[st]
+}
+
 // advance moves through the stages as far as their conditions allow. It
 // runs after every event.
 func (v *vigil) advance() {

@@ -176,7 +176,12 @@ func (s *Supervisor) decide(svc *service, finishCode int) {
 	svc.state = StateDown
 	last := svc.last
 	switch {
-	case !svc.want || s.closing:
+	case s.closing:
+		return
+	case svc.restart:
+		svc.restart = false // a restart asked for: Down now, reconcile starts it
+		return
+	case !svc.want:
 		return
 	case finishCode == finishNoRestart:
 		s.downForGood(svc, "finish exited 125")

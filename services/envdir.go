@@ -229,3 +229,14 @@ func (p *parser) env() []EnvEntry {
 	}
 	return entries
 }
+
+// LookupEnv returns the value of key in env (KEY=value entries; the first
+// one wins, as with getenv(3)), "" when it is not there.
+func LookupEnv(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

@@ -80,7 +80,9 @@ type service struct {
 	want  bool // meant to be up: set by Boot and start, cleared by stop and Shutdown
 	// failed: down for good (restart policy, or finish exited 125) until a
 	// start asks again.
-	failed bool
+	failed  bool
+	restart bool // a restart was asked for: start again at once after this exit
+	removed bool // gone from the service directory: forgotten once down
 
 	gen       int // starts so far; events of an earlier run carry an older one
 	pid       int // run's pid and process group; 0 when run is not running
@@ -128,6 +130,7 @@ func (s *Supervisor) reconcile() {
 			changed = changed || svc.state != before
 		}
 	}
+	s.forget()
 }
 
 func (s *Supervisor) depsReady(svc *service) bool {

@@ -1,0 +1,134 @@
+package control
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Version is the wire format's version. A server answers a request of
+// another version with an error naming both.
+const Version = 1
+
+// MaxRequest bounds one request line, newline included.
+const MaxRequest = 64 << 10
+
+// The commands a Request can carry.
+const (
+	CmdStatus  = "status"
+	CmdStart   = "start"
+	CmdStop    = "stop"
+	CmdRestart = "restart"
+	CmdSignal  = "signal"
+	CmdWait    = "wait"
+	CmdHalt    = "halt"
+	CmdCheck   = "check"
+	CmdReload  = "reload"
+)
+
+// The conditions of CmdWait.
+const (
+	UntilUp    = "up"
+	UntilReady = "ready"
+	UntilDown  = "down"
+)
+
+// Request is one command to the running vigil.
+type Request struct {
+	Version int      `json:"v"`
+	Command string   `json:"cmd"`
+	Names   []string `json:"names,omitempty"`  // services; empty = all (status)
+	Signal  string   `json:"signal,omitempty"` // signal: the signal's name or number
+	Until   string   `json:"until,omitempty"`  // wait: up, ready or down
+	Code    int      `json:"code,omitempty"`   // halt: the container's exit code
+	// TimeoutMs bounds a command that waits (start, stop, restart, wait);
+	// 0 means the server's default, DefaultWait.
+	TimeoutMs int64 `json:"timeout_ms,omitempty"`
+}
+
+// DefaultWait is how long a waiting command waits when the request does
+// not say.
+const DefaultWait = 30 * time.Second
+
+// Timeout is how long the command may wait.
+func (r Request) Timeout() time.Duration {
+	if r.TimeoutMs <= 0 {
+		return DefaultWait
+	}
+	return time.Duration(r.TimeoutMs) * time.Millisecond
+}
+
+// Response is the server's answer.
+type Response struct {
+	Version  int       `json:"v"`
+	OK       bool      `json:"ok"`
+	Error    string    `json:"error,omitempty"`    // why not OK
+	Services []Service `json:"services,omitempty"` // status
+	Problems []string  `json:"problems,omitempty"` // check: what is not healthy
+	Added    []string  `json:"added,omitempty"`    // reload: services new in the directory
+	Removed  []string  `json:"removed,omitempty"`  // reload: services gone from it
+}
+
+// Service is one service's status.
+type Service struct {
+	Name     string `json:"name"`
+	State    string `json:"state"` // down, starting, up, stopping, finishing, backoff
+	Wanted   bool   `json:"wanted"`
+	Pid      int    `json:"pid,omitempty"`
+	UptimeMs int64  `json:"uptime_ms,omitempty"` // since run started, while it runs
+	Ready    bool   `json:"ready"`
+	Restarts int    `json:"restarts"`
+	LastExit string `json:"last_exit,omitempty"` // "exit 3", "signal SIGKILL"
+}
+
+// DecodeRequest parses one request line (without its newline) and checks
+// what can be checked without the services: version, command, arguments.
+func DecodeRequest(line []byte) (Request, error) {
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return Request{}, fmt.Errorf("decode request: %w", err)
+	}
+	if dec.More() {
+		return Request{}, errors.New("decode request: more than one JSON value")
+	}
+	if r.Version != Version {
+		return Request{}, fmt.Errorf("request version %d: this vigil speaks version %d", r.Version, Version)
+	}
+	return r, r.validate()
+}
+
+func (r Request) validate() error {
+	needNames := map[string]bool{CmdStart: true, CmdStop: true, CmdRestart: true, CmdSignal: true, CmdWait: true}
+	switch r.Command {
+	case CmdStatus, CmdStart, CmdStop, CmdRestart, CmdSignal, CmdWait, CmdHalt, CmdCheck, CmdReload:
+	default:
+		return fmt.Errorf("unknown command %q", r.Command)
+	}
+	switch {
+	case needNames[r.Command] && len(r.Names) == 0:
+		return fmt.Errorf("%s: no service named", r.Command)
+	case r.Command == CmdSignal && r.Signal == "":
+		return errors.New("signal: no signal given")
+	case r.Command == CmdWait && r.Until != UntilUp && r.Until != UntilReady && r.Until != UntilDown:
+		return fmt.Errorf("wait: until %q: want up, ready or down", r.Until)
+	case r.Command == CmdHalt && (r.Code < 0 || r.Code > 255):
+		return fmt.Errorf("halt: code %d: want 0 to 255", r.Code)
+	case r.TimeoutMs < 0:
+		return fmt.Errorf("timeout %dms: want a non-negative duration", r.TimeoutMs)
+	}
+	return nil
+}
+
+// Fail is a Response saying err.
+func Fail(err error) Response {
+	return Response{Version: Version, Error: err.Error()}
+}
+
+// Ok is a successful Response.
+func Ok() Response {
+	return Response{Version: Version, OK: true}
+}

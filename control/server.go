@@ -1,0 +1,204 @@
+package control
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ReadTimeout bounds how long a client may take to send its request.
+const ReadTimeout = 5 * time.Second
+
+// answerTimeout bounds the wait for the loop's answer to a command that
+// does not wait for a state: the loop answers those at once, unless it has
+// already exited.
+const answerTimeout = 10 * time.Second
+
+// Call is a request on its way to the loop, and the way back.
+type Call struct {
+	Request Request
+	reply   chan Response // buffered: Reply never blocks the loop
+	gone    chan struct{} // closed once the connection stopped waiting
+}
+
+// Reply answers the call. Only the first answer counts; it never blocks.
+func (c *Call) Reply(r Response) {
+	select {
+	case c.reply <- r:
+	default:
+	}
+}
+
+// Gone reports whether the client stopped waiting (timeout or error): the
+// loop can forget the call.
+func (c *Call) Gone() bool {
+	select {
+	case <-c.gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Server accepts connections on the control socket and hands each decoded
+// request to the loop through Calls.
+type Server struct {
+	ln       *listener
+	calls    chan *Call
+	log      *slog.Logger
+	inFlight sync.WaitGroup // connections being served
+	closed   atomic.Bool    // Close was called: Accept's error is the end
+}
+
+// Listen creates the control socket at path, mode 0600 from the start
+// (the umask is set around bind, so there is no moment when others could
+// connect), replacing a stale socket a previous vigil left. Call it before
+// any child starts: the umask is the process's.
+func Listen(path string, log *slog.Logger) (*Server, error) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path)
+	}
+	old := unix.Umask(0o177)
+	ln, err := listenUnix(path)
+	unix.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", path, err)
+	}
+	s := &Server{ln: ln, calls: make(chan *Call), log: log}
+	go s.accept()
+	return s, nil
+}
+
+// Calls delivers the requests for the loop to answer.
+func (s *Server) Calls() <-chan *Call { return s.calls }
+
+func (s *Server) accept() {
+	for {
+		conn, err := s.ln.accept()
+		if s.closed.Load() {
+			if conn != nil {
+				conn.Close()
+			}
+			return
+		}
+		if err != nil {
+			// EMFILE and the like: wait a little rather than spin.
+			s.log.Warn("control socket accept", "err", err)
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		s.inFlight.Add(1)
+		go s.serve(conn)
+	}
+}
+
+// serve reads one request, waits for the loop's answer and writes it. A
+// bad request is answered here, without the loop.
+func (s *Server) serve(conn *os.File) {
+	defer s.inFlight.Done()
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(ReadTimeout))
+	line, err := readRequest(conn)
+	if err != nil {
+		s.log.Debug("control request refused", "err", err)
+		writeResponse(conn, Fail(err))
+		return
+	}
+	req, err := DecodeRequest(line)
+	if err != nil {
+		writeResponse(conn, Fail(err))
+		return
+	}
+	call := &Call{Request: req, reply: make(chan Response, 1), gone: make(chan struct{})}
+	defer close(call.gone)
+	limit := time.NewTimer(answerTimeout + waitTime(req))
+	defer limit.Stop()
+	select {
+	case s.calls <- call:
+	case <-limit.C:
+		writeResponse(conn, Fail(errors.New("vigil is not answering (shutting down?)")))
+		return
+	}
+	select {
+	case r := <-call.reply:
+		writeResponse(conn, r)
+	case <-limit.C:
+		writeResponse(conn, Fail(timeoutError(req)))
+	}
+}
+
+// waitTime is how long the command itself may wait for a state.
+func waitTime(r Request) time.Duration {
+	switch r.Command {
+	case CmdStart, CmdStop, CmdRestart, CmdWait:
+		return r.Timeout()
+	}
+	return 0
+}
+
+func timeoutError(r Request) error {
+	what := map[string]string{CmdStart: "ready", CmdStop: "down", CmdRestart: "ready again", CmdWait: r.Until}[r.Command]
+	return fmt.Errorf("timed out after %v waiting for %s to be %s", r.Timeout(), strings.Join(r.Names, ", "), what)
+}
+
+// readRequest reads one line of at most MaxRequest bytes. EOF ends a
+// request as a newline does; EOF with nothing read is an error.
+func readRequest(r io.Reader) ([]byte, error) {
+	br := bufio.NewReaderSize(io.LimitReader(r, MaxRequest+1), 4096)
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > MaxRequest {
+			return nil, fmt.Errorf("read request: longer than %d bytes", MaxRequest)
+		}
+		switch {
+		case err == nil:
+			return bytes.TrimSuffix(line, []byte("\n")), nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			return line, nil
+		default:
+			return nil, fmt.Errorf("read request: %w", err)
+		}
+	}
+}
+
+func writeResponse(conn *os.File, r Response) {
+	conn.SetWriteDeadline(time.Now().Add(ReadTimeout))
+	b, err := json.Marshal(r)
+	if err != nil {
+		b, _ = json.Marshal(Fail(err))
+	}
+	conn.Write(append(b, '\n'))
+}
+
+// Close stops accepting connections and waits, at most linger, for the
+// answers already given to be written: a `vigil halt` should hear its OK
+// before the container ends. The socket file stays; the next vigil
+// replaces it.
+func (s *Server) Close(linger time.Duration) {
+	s.closed.Store(true)
+	s.ln.close()
+	done := make(chan struct{})
+	go func() {
+		s.inFlight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(linger):
+	}
+}

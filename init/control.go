@@ -1,0 +1,214 @@
+package boot
+
+import (
+	"errors"
+	"path/filepath"
+	"time"
+
+	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/services"
+	"golang.org/x/sys/unix"
+)
+
+// waiter is a control call answered once the services reach a state.
+type waiter struct {
+	call  *control.Call
+	names []string
+	until services.Until
+	after map[string]int // restart: start generations to exceed
+}
+
+// listenControl opens the control socket in the run dir. Without a run dir
+// vigil runs on without one; the client then says it cannot reach vigil.
+func (v *vigil) listenControl() {
+	if v.envDir == "" {
+		return
+	}
+	srv, err := control.Listen(filepath.Join(string(v.cfg.RunDir), "control.sock"), v.log)
+	if err != nil {
+		v.log.Warn("running without a control socket", "err", err)
+		return
+	}
+	v.ctl = srv
+}
+
+// calls is the control socket's channel, nil (never ready) without one.
+func (v *vigil) calls() <-chan *control.Call {
+	if v.ctl == nil {
+		return nil
+	}
+	return v.ctl.Calls()
+}
+
+// onCall answers a control request, or leaves it waiting for a state.
+func (v *vigil) onCall(c *control.Call) {
+	r := c.Request
+	if err := v.refuse(r.Command); err != nil {
+		c.Reply(control.Fail(err))
+		return
+	}
+	var err error
+	switch r.Command {
+	case control.CmdStatus:
+		c.Reply(v.status(r.Names))
+		return
+	case control.CmdCheck:
+		c.Reply(v.health())
+		return
+	case control.CmdReload:
+		c.Reply(v.reload())
+		return
+	case control.CmdHalt:
+		c.Reply(control.Ok())
+		v.fixExitCode(r.Code)
+		v.shutdown(unix.SIGTERM, "vigil halt")
+		return
+	case control.CmdSignal:
+		err = v.signalServices(r.Names, r.Signal)
+	case control.CmdStart:
+		if err = v.sup.Start(r.Names); err == nil {
+			v.await(c, services.UntilReady, nil)
+			return
+		}
+	case control.CmdStop:
+		if err = v.sup.Stop(r.Names); err == nil {
+			v.await(c, services.UntilDown, nil)
+			return
+		}
+	case control.CmdRestart:
+		var gens map[string]int
+		if gens, err = v.sup.Restart(r.Names); err == nil {
+			v.await(c, services.UntilReady, gens)
+			return
+		}
+	case control.CmdWait:
+		v.await(c, map[string]services.Until{
+			control.UntilUp: services.UntilUp, control.UntilReady: services.UntilReady, control.UntilDown: services.UntilDown,
+		}[r.Until], nil)
+		return
+	}
+	if err != nil {
+		c.Reply(control.Fail(err))
+		return
+	}
+	c.Reply(control.Ok())
+}
+
+// refuse says why a command cannot be taken now: services cannot be
+// started or stopped before they have booted, nor once the shutdown began.
+func (v *vigil) refuse(cmd string) error {
+	switch cmd {
+	case control.CmdStart, control.CmdStop, control.CmdRestart, control.CmdReload:
+		if v.stage < stageServices {
+			return errors.New("vigil is still booting (init scripts run)")
+		}
+		if v.stage >= stageCmd {
+			return errors.New("vigil is shutting down")
+		}
+	}
+	return nil
+}
+
+func (v *vigil) await(c *control.Call, until services.Until, after map[string]int) {
+	v.waiters = append(v.waiters, waiter{call: c, names: c.Request.Names, until: until, after: after})
+	v.answerWaiters()
+}
+
+// answerWaiters answers the calls whose state is reached, or can no longer
+// be; it runs after every event.
+func (v *vigil) answerWaiters() {
+	kept := v.waiters[:0]
+	for _, w := range v.waiters {
+		if w.call.Gone() {
+			continue
+		}
+		ok, err := v.sup.Reached(w.names, w.until, w.after)
+		switch {
+		case err != nil:
+			w.call.Reply(control.Fail(err))
+		case ok:
+			w.call.Reply(control.Ok())
+		default:
+			kept = append(kept, w)
+		}
+	}
+	v.waiters = kept
+}
+
+// closeControl answers every call still waiting and closes the socket,
+// letting answers already given reach their clients.
+func (v *vigil) closeControl() {
+	for _, w := range v.waiters {
+		w.call.Reply(control.Fail(errors.New("vigil is exiting")))
+	}
+	v.waiters = nil
+	if v.ctl != nil {
+		v.ctl.Close(time.Second)
+	}
+}
+
+func (v *vigil) signalServices(names []string, name string) error {
+	sig, err := services.ParseSignal(name)
+	if err != nil {
+		return err
+	}
+	return v.sup.Signal(names, sig)
+}
+
+func (v *vigil) status(names []string) control.Response {
+	sts, err := v.sup.Status(names)
+	if err != nil {
+		return control.Fail(err)
+	}
+	resp := control.Ok()
+	for _, st := range sts {
+		s := control.Service{
+			Name: st.Name, State: st.State.String(), Wanted: st.Wanted, Pid: st.Pid,
+			Ready: st.Ready, Restarts: st.Restarts, LastExit: st.ExitText(),
+		}
+		if st.Failed {
+			s.State = "failed"
+		}
+		if !st.Started.IsZero() {
+			s.UptimeMs = time.Since(st.Started).Milliseconds()
+		}
+		resp.Services = append(resp.Services, s)
+	}
+	return resp
+}
+
+// health is `vigil check`: boot done and every service meant to be up
+// ready. A service stopped on purpose is not meant to be up.
+func (v *vigil) health() control.Response {
+	var problems []string
+	switch {
+	case v.stage < stageRunning:
+		problems = append(problems, "boot not done: "+v.stage.String())
+	case v.stage >= stageCmd:
+		problems = append(problems, "shutting down")
+	}
+	if _, waiting := v.sup.Ready(); len(waiting) > 0 {
+		for _, name := range waiting {
+			problems = append(problems, "service "+name+" not ready")
+		}
+	}
+	if len(problems) > 0 {
+		return control.Response{Version: control.Version, Error: "not healthy", Problems: problems}
+	}
+	return control.Ok()
+}
+
+func (v *vigil) reload() control.Response {
+	defs, err := services.Load(string(v.cfg.ServicesDir))
+	if err != nil {
+		return control.Fail(err)
+	}
+	added, removed, err := v.sup.Reload(defs, v.cfg.Disable)
+	if err != nil {
+		return control.Fail(err)
+	}
+	v.log.Info("reloaded", "added", added, "removed", removed)
+	resp := control.Ok()
+	resp.Added, resp.Removed = added, removed
+	return resp
+}

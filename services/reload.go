@@ -1,0 +1,81 @@
+package services
+
+// Reload takes a new reading of the service directory: services that are
+// new are added (and start, unless marked down or in disabled), services
+// that are gone stop and are forgotten once down, and the others take their
+// new definition at their next start. It returns the names added and
+// removed.
+func (s *Supervisor) Reload(defs []*Definition, disabled []string) (added, removed []string, err error) {
+	off := make(map[string]bool)
+	for _, name := range disabled {
+		off[name] = true
+	}
+	seen := make(map[string]bool)
+	for _, def := range defs {
+		seen[def.Name] = true
+		if def.Log != nil {
+			seen[def.Log.Name] = true
+		}
+		if svc := s.byName[def.Name]; svc != nil && !svc.removed {
+			s.redefine(svc, def)
+			continue
+		}
+		if err := s.add(def); err != nil {
+			return nil, nil, err
+		}
+		added = append(added, def.Name)
+		s.byName[def.Name].want = !def.Down && !off[def.Name]
+		if lg := s.byName[def.Name].logger; lg != nil {
+			lg.want = s.byName[def.Name].want
+		}
+	}
+	for _, svc := range s.services {
+		if !seen[svc.def.Name] && !svc.removed {
+			svc.removed = true
+			s.unwant(svc)
+			if svc.producer == nil {
+				removed = append(removed, svc.def.Name)
+			}
+		}
+	}
+	s.link()
+	s.reconcile()
+	return added, removed, nil
+}
+
+// redefine gives svc its new definition; a logger added or removed with
+// it is left for the next container start, since its pipe is held open for
+// as long as vigil runs.
+func (s *Supervisor) redefine(svc *service, def *Definition) {
+	oldLog := svc.def.Log
+	svc.def = def
+	if svc.logger != nil && def.Log != nil {
+		svc.logger.def = def.Log
+	}
+	if (oldLog == nil) != (def.Log == nil) {
+		s.log.Warn("service log/ changed: takes effect at the next container start", "service", def.Name)
+		svc.def.Log = oldLog
+	}
+}
+
+// forget drops the services that were removed and are now fully down.
+func (s *Supervisor) forget() {
+	kept := s.services[:0]
+	for _, svc := range s.services {
+		if svc.removed && svc.state == StateDown && !s.hasChildren(svc) {
+			delete(s.byName, svc.def.Name)
+			if svc.stdout != nil {
+				svc.stdout.Close()
+			}
+			if svc.stdin != nil {
+				svc.stdin.Close()
+			}
+			continue
+		}
+		kept = append(kept, svc)
+	}
+	if len(kept) != len(s.services) {
+		s.services = kept
+		s.link()
+	}
+}
