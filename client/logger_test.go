@@ -1,0 +1,96 @@
+package client
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"100", 100, true}, {"4k", 4096, true}, {"4K", 4096, true}, {"2M", 2 << 20, true},
+		{"0", 0, false}, {"-1", 0, false}, {"k", 0, false}, {"1G", 0, false}, {"", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestLoggerRotates writes numbered lines through a small limit and checks
+// that every line is kept, in order, across current and the archives kept,
+// and that no more archives than asked are kept.
+func TestLoggerRotates(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Date(2026, 11, 21, 7, 0, 0, 0, time.UTC)
+	l := &logger{dir: dir, keep: 100, max: 64, stderr: io.Discard, now: func() time.Time {
+		clock = clock.Add(time.Millisecond)
+		return clock
+	}}
+	if err := l.open(); err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	for i := range 50 {
+		in.WriteString(strings.Repeat("x", i%7) + "\n")
+	}
+	in.WriteString("last line without newline")
+	if err := l.copy(strings.NewReader(in.String())); err != nil {
+		t.Fatal(err)
+	}
+	got := readLogs(t, dir)
+	want := in.String() + "\n"
+	if got != want {
+		t.Errorf("logs = %q; want %q", got, want)
+	}
+
+	l.keep = 2
+	l.open()
+	l.copy(strings.NewReader(strings.Repeat("0123456789\n", 20)))
+	archives, _ := filepath.Glob(filepath.Join(dir, "@*.s"))
+	if len(archives) != 2 {
+		t.Errorf("archives after pruning = %d; want 2", len(archives))
+	}
+}
+
+// readLogs is the archives in name (time) order, then current.
+func readLogs(t *testing.T, dir string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "@*.s"))
+	files = append(files, filepath.Join(dir, "current"))
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 64 && strings.Count(string(b), "\n") > 1 {
+			t.Errorf("%s holds %d bytes; want at most the 64-byte limit", f, len(b))
+		}
+		all.Write(b)
+	}
+	return all.String()
+}
+
+func TestLoggerStamps(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 11, 21, 7, 45, 38, 123456000, time.UTC)
+	l := &logger{dir: dir, keep: 1, max: 1 << 20, stamp: true, stderr: io.Discard, now: func() time.Time { return at }}
+	if err := l.open(); err != nil {
+		t.Fatal(err)
+	}
+	l.copy(strings.NewReader("hello\n"))
+	b, _ := os.ReadFile(filepath.Join(dir, "current"))
+	if want := "2026-11-21T07:45:38.123456Z hello\n"; string(b) != want {
+		t.Errorf("current = %q; want %q", b, want)
+	}
+}

@@ -1,0 +1,73 @@
+package control
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestServer runs a server whose "loop" answers every call, and checks the
+// round trip, the socket's mode, bad requests, and that it serves on after
+// them.
+func TestServer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "control.sock")
+	srv, err := Listen(path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	go func() {
+		for c := range srv.Calls() {
+			resp := Ok()
+			resp.Services = []Service{{Name: c.Request.Command}}
+			c.Reply(resp)
+		}
+	}()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	for _, bad := range []string{"\x00\x01garbage\n", `{"v":9,"cmd":"status"}` + "\n", `{"v":1,"cmd":"status","x":1}` + "\n"} {
+		resp := rawCall(t, path, []byte(bad))
+		if resp.OK || resp.Error == "" {
+			t.Errorf("request %q: response %+v; want an error", bad, resp)
+		}
+	}
+	resp := rawCall(t, path, make([]byte, 1<<20)) // 1 MB of zeros, no newline
+	if resp.OK {
+		t.Errorf("1 MB request: response %+v; want an error", resp)
+	}
+	got, err := Do(path, Request{Command: CmdCheck})
+	if err != nil || !got.OK || len(got.Services) != 1 || got.Services[0].Name != CmdCheck {
+		t.Errorf("Do(check) = %+v, %v; want the loop's answer", got, err)
+	}
+}
+
+// rawCall writes b and reads one response; a closed connection gives the
+// zero Response.
+func rawCall(t *testing.T, path string, b []byte) Response {
+	t.Helper()
+	conn, err := dialUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	go conn.Write(b) // the server may stop reading before all is written
+	line, _ := bufio.NewReader(conn).ReadBytes('\n')
+	var r Response
+	json.Unmarshal(line, &r)
+	return r
+}
+
+func TestDoUnreachable(t *testing.T) {
+	_, err := Do(filepath.Join(t.TempDir(), "none.sock"), Request{Command: CmdStatus})
+	if !errors.Is(err, ErrUnreachable) {
+		t.Errorf("Do(no socket) error = %v; want ErrUnreachable", err)
+	}
+}
