@@ -164,7 +164,7 @@ func signalLabel(sig unix.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name
 	}
-	return "SIGRTMIN+" + strconv.Itoa(int(sig)-sigRTMin)
+	return "SIGRTMIN+" + strconv.Itoa(int(sig)-34)
 }
 
 func (v *vigil) onBatch(b reaper.Batch) {

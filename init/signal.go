@@ -17,10 +17,13 @@ var forwardSignals = []os.Signal{
 	unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPWR,
 }
 
-// Real-time signals as the kernel numbers them; glibc reserves 32 and 33,
-// so SIGRTMIN is 34 for every program a container runs.
+// The real-time signals vigil forwards. glibc reserves 32 and 33, so its
+// SIGRTMIN is 34, but the Go runtime reserves 34 too (musl's SIGSYNCCALL,
+// golang/go#39343): it leaves 34 at its default action and signal.Notify
+// cannot catch it. So 35 (SIGRTMIN+1) to 64 are forwarded; 34 is dropped by
+// the kernel when vigil is PID 1 and ends vigil otherwise.
 const (
-	sigRTMin = 34
+	sigRTMin = 35
 	sigRTMax = 64
 )
 
