@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/services"
 )
 
 // flags parses the command's flags (before its names) and returns the
@@ -93,6 +94,9 @@ func (c *command) change() int {
 func (c *command) signal() int {
 	if len(c.args) < 2 {
 		return c.usageError(errors.New("want a signal and at least one service"))
+	}
+	if _, err := services.ParseSignal(c.args[0]); err != nil {
+		return c.usageError(err)
 	}
 	_, err := c.call(control.Request{Command: control.CmdSignal, Signal: c.args[0], Names: c.args[1:]})
 	if err != nil {

@@ -76,11 +76,11 @@ type Service struct {
 	Name     string `json:"name"`
 	State    string `json:"state"` // down, starting, up, stopping, finishing, backoff
 	Wanted   bool   `json:"wanted"`
-	Pid      int    `json:"pid,omitempty"`
-	UptimeMs int64  `json:"uptime_ms,omitempty"` // since run started, while it runs
+	Pid      int    `json:"pid"`       // 0 when run is not running
+	UptimeMs int64  `json:"uptime_ms"` // since run started, while it runs
 	Ready    bool   `json:"ready"`
 	Restarts int    `json:"restarts"`
-	LastExit string `json:"last_exit,omitempty"` // "exit 3", "signal SIGKILL"
+	LastExit string `json:"last_exit"` // "exit 3", "signal SIGKILL", "" before the first
 }
 
 // DecodeRequest parses one request line (without its newline) and checks

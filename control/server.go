@@ -122,7 +122,13 @@ func (s *Server) serve(conn *os.File) {
 	}
 	call := &Call{Request: req, reply: make(chan Response, 1), gone: make(chan struct{})}
 	defer close(call.gone)
-	limit := time.NewTimer(answerTimeout + waitTime(req))
+	// A command that waits for a state waits exactly as long as it asked;
+	// the others are answered at once, unless the loop is gone.
+	wait := answerTimeout
+	if d := waitTime(req); d > 0 {
+		wait = d
+	}
+	limit := time.NewTimer(wait)
 	defer limit.Stop()
 	select {
 	case s.calls <- call:

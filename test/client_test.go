@@ -1,0 +1,955 @@
+package test
+
+// Black-box tests of client mode (SPEC §8, §5): `vigil COMMAND …` run from
+// the test against a vigil running as PID 1 in a new PID namespace, sharing
+// its VIGIL_RUN_DIR; and the helpers that need no running vigil
+// (with-contenv's snapshot, setuser, log).
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestClientStatus: the table (header, one aligned row per service and
+// logger), --json with its fields, NAME filtering.
+func TestClientStatus(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("alpha", map[string]string{
+		"run":     sleeper("alpha"),
+		"log/run": shScript("exec cat >/dev/null"),
+	})
+	tr.service("beta", map[string]string{"run": sleeper("beta"), "down": ""})
+	// gamma exits 3 once, then runs.
+	tr.service("gamma", map[string]string{"run": shScript(`if [ ! -e "$OUT/gamma.once" ]; then touch "$OUT/gamma.once"; exit 3; fi
+` + publish("gamma.pid", "$$") + "\nexec sleep 1000")})
+	v := tr.start(nil)
+	tr.waitReady("alpha", "gamma")
+	tr.waitFile("gamma.pid")
+	alphaPid, gammaPid := tr.waitFile("alpha.pid"), tr.read("gamma.pid")
+
+	r := tr.clientWant(0, "status")
+	t.Logf("vigil status:\n%s", r.stdout)
+	rows := parseStatusTable(t, r.stdout)
+	uptime := regexp.MustCompile(`^([0-9]+h)?([0-9]+m)?[0-9]+s$`)
+	want := map[string]map[string]string{
+		"alpha":     {"STATE": "up", "PID": alphaPid, "READY": "yes", "RESTARTS": "0", "LAST EXIT": "-"},
+		"alpha/log": {"STATE": "up", "READY": "yes", "RESTARTS": "0", "LAST EXIT": "-"},
+		"beta":      {"STATE": "down", "PID": "-", "UPTIME": "-", "READY": "no", "RESTARTS": "0", "LAST EXIT": "-"},
+		"gamma":     {"STATE": "up", "PID": gammaPid, "READY": "yes", "RESTARTS": "1", "LAST EXIT": "exit 3"},
+	}
+	if len(rows) != len(want) {
+		t.Errorf("vigil status: %d rows; want %d (%v)", len(rows), len(want), r.stdout)
+	}
+	for name, cells := range want {
+		row, ok := rows[name]
+		if !ok {
+			t.Errorf("vigil status: no row for %s:\n%s", name, r.stdout)
+			continue
+		}
+		for col, w := range cells {
+			if row[col] != w {
+				t.Errorf("vigil status: %s %s = %q; want %q", name, col, row[col], w)
+			}
+		}
+		if row["STATE"] == "up" && !uptime.MatchString(row["UPTIME"]) {
+			t.Errorf("vigil status: %s UPTIME = %q; want a duration like 3s", name, row["UPTIME"])
+		}
+	}
+
+	t.Run("JSON", func(t *testing.T) {
+		r := tr.clientWant(0, "status", "--json")
+		t.Logf("vigil status --json:\n%s", r.stdout)
+		if !strings.HasPrefix(r.stdout, "[\n  {") {
+			t.Errorf("vigil status --json = %q; want an indented JSON array", r.stdout)
+		}
+		var raw []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &raw); err != nil {
+			t.Fatalf("vigil status --json: %v; output:\n%s", err, r.stdout)
+		}
+		byName := map[string]map[string]any{}
+		for _, o := range raw {
+			name, _ := o["name"].(string)
+			byName[name] = o
+			// Always there, whatever the state.
+			for _, f := range []string{"name", "state", "wanted", "ready", "restarts"} {
+				if _, ok := o[f]; !ok {
+					t.Errorf("vigil status --json: %s has no field %q: %v", name, f, o)
+				}
+			}
+		}
+		if len(byName) != len(want) {
+			t.Errorf("vigil status --json: services %v; want %d", keys(byName), len(want))
+		}
+		// gamma runs and has exited once: every field has a value.
+		g := byName["gamma"]
+		wantG := map[string]any{"name": "gamma", "state": "up", "wanted": true, "pid": float64(atoi(t, gammaPid)), "ready": true, "restarts": float64(1), "last_exit": "exit 3"}
+		for f, w := range wantG {
+			if g[f] != w {
+				t.Errorf("vigil status --json: gamma %s = %v (%T); want %v", f, g[f], g[f], w)
+			}
+		}
+		if ms, ok := g["uptime_ms"].(float64); !ok || ms < 0 {
+			t.Errorf("vigil status --json: gamma uptime_ms = %v; want a number of milliseconds", g["uptime_ms"])
+		}
+		b := byName["beta"]
+		for f, w := range map[string]any{"state": "down", "wanted": false, "ready": false} {
+			if b[f] != w {
+				t.Errorf("vigil status --json: beta %s = %v; want %v", f, b[f], w)
+			}
+		}
+		if p, ok := b["pid"]; ok && p != float64(0) {
+			t.Errorf("vigil status --json: beta (down) pid = %v; want none", p)
+		}
+	})
+
+	t.Run("Names", func(t *testing.T) {
+		r := tr.clientWant(0, "status", "beta")
+		rows := parseStatusTable(t, r.stdout)
+		if _, ok := rows["beta"]; !ok || len(rows) != 1 {
+			t.Errorf("vigil status beta: rows %v; want beta only:\n%s", keys(rows), r.stdout)
+		}
+		sts := tr.status("gamma", "alpha")
+		var names []string
+		for _, s := range sts {
+			names = append(names, s.Name)
+		}
+		sort.Strings(names)
+		if got := strings.Join(names, " "); got != "alpha gamma" {
+			t.Errorf("vigil status --json gamma alpha: services %q; want alpha gamma", got)
+		}
+	})
+	v.termNoCmd()
+}
+
+// TestClientStartStop: stop waits until run and finish are done and keeps
+// the service down; start waits until it is ready; both with and without
+// --timeout; a start that cannot be ready in time fails with 1.
+func TestClientStartStop(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	// web takes a moment to stop (its TERM trap) and to finish, and is
+	// ready only once its check passes.
+	tr.service("web", map[string]string{
+		"run": shScript(publish("web.pid", "$$") + `
+trap 'sleep 0.3; exit 0' TERM
+sleep 1000 & wait`),
+		"check":  shScript(`test -e "$OUT/web.pid"`),
+		"finish": shScript("sleep 0.3\n" + `echo "finish $1 $2" >> "$OUT/web.finish"`),
+	})
+	// slow is never ready; stubborn ignores its down-signal for 3 s;
+	// flaky is ready only while $OUT/flaky.ok exists.
+	tr.service("slow", map[string]string{
+		"run":   sleeper("slow"),
+		"check": shScript(`test -e "$OUT/slow.go"`),
+		"down":  "",
+	})
+	tr.service("stubborn", map[string]string{
+		"run":          shScript(`trap '' TERM; while :; do sleep 1; done`),
+		"timeout-kill": "3000\n",
+	})
+	tr.service("flaky", map[string]string{
+		"run":   sleeper("flaky"),
+		"check": shScript(`test -e "$OUT/flaky.ok"`),
+	})
+	tr.script(tr.out, "flaky.ok", "")
+	v := tr.start(nil)
+	tr.waitReady("web", "stubborn", "flaky")
+
+	for _, timeout := range [][]string{nil, {"--timeout", "20s"}} {
+		t.Run(fmt.Sprintf("Timeout%v", timeout), func(t *testing.T) {
+			tr := *tr
+			tr.t = t
+			finished := len(tr.lines("web.finish"))
+			os.Remove(tr.path("web.pid"))
+			tr.clientWant(0, append(append([]string{"stop"}, timeout...), "web")...)
+			// stop returned: run and finish are done.
+			st := tr.statusOf("web")
+			if st.State != "down" || st.Pid != 0 || st.Wanted {
+				t.Errorf("after vigil stop web: status %+v; want down, no pid, not wanted", st)
+			}
+			if got := len(tr.lines("web.finish")); got != finished+1 {
+				t.Errorf("after vigil stop web: finish ran %d times; want %d (stop waits for finish)", got, finished+1)
+			}
+			if r := tr.client("check"); r.code != 0 {
+				t.Errorf("vigil check after a deliberate stop: %v; want exit 0", r)
+			}
+			tr.clientWant(0, append(append([]string{"start"}, timeout...), "web")...)
+			// start returned: web is ready.
+			st = tr.statusOf("web")
+			if st.State != "up" || !st.Ready || st.Pid == 0 || !st.Wanted {
+				t.Errorf("after vigil start web: status %+v; want up, ready, a pid, wanted", st)
+			}
+			if got := tr.read("web.pid"); got != strconv.Itoa(st.Pid) {
+				t.Errorf("after vigil start web: pid %d; the run script says %q", st.Pid, got)
+			}
+		})
+	}
+
+	t.Run("TimesOut", func(t *testing.T) {
+		t.Run("Start", func(t *testing.T) {
+			t.Parallel()
+			tr := *tr
+			tr.t = t
+			r := tr.client("start", "--timeout", "500ms", "slow")
+			if r.code != 1 || !strings.Contains(r.stderr, "slow") {
+				t.Errorf("vigil start --timeout 500ms for a service never ready: %v; want exit 1 naming slow", r)
+			}
+			checkTook(t, r, 500*time.Millisecond)
+			if st := tr.statusOf("slow"); st.State != "starting" || st.Ready {
+				t.Errorf("slow after the start timed out: %+v; want starting, not ready", st)
+			}
+			if r := tr.client("check"); r.code != 1 || !strings.Contains(r.stderr, "slow") {
+				t.Errorf("vigil check with slow started and not ready: %v; want exit 1 naming slow", r)
+			}
+			tr.clientWant(0, "stop", "--timeout", "20s", "slow")
+		})
+		t.Run("Stop", func(t *testing.T) {
+			t.Parallel()
+			tr := *tr
+			tr.t = t
+			r := tr.client("stop", "--timeout", "500ms", "stubborn")
+			if r.code != 1 || !strings.Contains(r.stderr, "stubborn") {
+				t.Errorf("vigil stop --timeout 500ms for a service that takes 3s to stop: %v; want exit 1 naming stubborn", r)
+			}
+			checkTook(t, r, 500*time.Millisecond)
+			// It still goes down: SIGKILL after its timeout-kill.
+			tr.clientWant(0, "wait", "--down", "--timeout", "20s", "stubborn")
+		})
+		t.Run("Restart", func(t *testing.T) {
+			t.Parallel()
+			tr := *tr
+			tr.t = t
+			os.Remove(tr.path("flaky.ok"))
+			r := tr.client("restart", "--timeout", "500ms", "flaky")
+			if r.code != 1 || !strings.Contains(r.stderr, "flaky") {
+				t.Errorf("vigil restart --timeout 500ms for a service not ready again: %v; want exit 1 naming flaky", r)
+			}
+			checkTook(t, r, 500*time.Millisecond)
+		})
+	})
+	v.termNoCmd()
+}
+
+// TestClientStopStaysDown: a service stopped while it waits out its restart
+// delay (a crash loop) does not start again.
+func TestClientStopStaysDown(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("crash", map[string]string{"run": shScript(`echo x >> "$OUT/starts"; exit 1`)})
+	v := tr.start(nil)
+	tr.waitControl()
+	// The delay grows with each fast death: after 3 starts it is 800ms and more.
+	tr.waitLines("starts", 3)
+	tr.waitStatus("crash", "in backoff", func(st svcStatus) bool { return st.State == "backoff" })
+	tr.clientWant(0, "stop", "crash")
+	n := len(tr.lines("starts"))
+	if st := tr.statusOf("crash"); st.State != "down" || st.Wanted {
+		t.Errorf("after vigil stop crash: %+v; want down, not wanted", st)
+	}
+	// Longer than the restart delay was: a start would have come by now.
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		if got := len(tr.lines("starts")); got != n {
+			t.Fatalf("crash started again after vigil stop: %d starts; want %d", got, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := tr.statusOf("crash"); st.State != "down" {
+		t.Errorf("crash 3s after vigil stop: %+v; want down", st)
+	}
+	// Kept down only until a start. crash is never ready for long, so the
+	// start may time out: what counts is that it runs again.
+	tr.client("start", "--timeout", "1s", "crash")
+	tr.waitLines("starts", n+1)
+	v.termNoCmd()
+}
+
+// TestClientRestart: restart gives a new pid and waits until ready.
+func TestClientRestart(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{
+		"run":   sleeper("web"),
+		"check": shScript(`test -e "$OUT/web.pid"`),
+	})
+	v := tr.start(nil)
+	tr.waitReady("web")
+	for _, args := range [][]string{{"restart", "web"}, {"restart", "--timeout", "20s", "web"}} {
+		before := tr.statusOf("web")
+		os.Remove(tr.path("web.pid"))
+		tr.clientWant(0, args...)
+		after := tr.statusOf("web")
+		if after.Pid == 0 || after.Pid == before.Pid || after.State != "up" || !after.Ready {
+			t.Errorf("vigil %s: status before %+v, after %+v; want a new pid, up and ready", strings.Join(args, " "), before, after)
+		}
+		if got := tr.read("web.pid"); got != strconv.Itoa(after.Pid) {
+			t.Errorf("vigil %s: status pid %d; the run script says %q", strings.Join(args, " "), after.Pid, got)
+		}
+	}
+	v.termNoCmd()
+}
+
+// TestClientDependencies: stopping a service stops those that depend on it
+// first; starting one starts its dependencies.
+func TestClientDependencies(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("db", map[string]string{"run": sleeper("db")})
+	tr.service("app", map[string]string{"run": sleeper("app"), "dependencies": "db\n"})
+	v := tr.start(nil)
+	tr.waitReady("db", "app")
+	tr.clientWant(0, "stop", "db")
+	for _, name := range []string{"db", "app"} {
+		if st := tr.statusOf(name); st.State != "down" || st.Wanted {
+			t.Errorf("after vigil stop db: %s %+v; want down, not wanted", name, st)
+		}
+	}
+	tr.clientWant(0, "start", "app")
+	for _, name := range []string{"db", "app"} {
+		if st := tr.statusOf(name); st.State != "up" || !st.Ready || !st.Wanted {
+			t.Errorf("after vigil start app: %s %+v; want up, ready, wanted", name, st)
+		}
+	}
+	v.termNoCmd()
+}
+
+// TestClientSignal: a signal reaches the service (its process group), given
+// as a name, with or without SIG, in any case, or as a number.
+func TestClientSignal(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("sig", map[string]string{
+		"run": shScript(`exec "` + helperBin + `" record "$OUT/sig" signals on TERM 0 ready wait`),
+	})
+	tr.service("off", map[string]string{"run": sleeper("off"), "down": ""})
+	v := tr.start(nil)
+	tr.waitReady("sig")
+	tr.waitLines("sig", 1) // "ready …": the handlers are in place
+	tests := []struct {
+		sig  string
+		want syscall.Signal
+	}{
+		{"USR1", syscall.SIGUSR1},
+		{"SIGUSR2", syscall.SIGUSR2},
+		{"hup", syscall.SIGHUP},
+		{"10", syscall.SIGUSR1},
+	}
+	n := 1
+	for _, tt := range tests {
+		tr.clientWant(0, "signal", tt.sig, "sig")
+		n++
+		got := tr.waitLines("sig", n)
+		if re := signalLine("", tt.want); !regexp.MustCompile(re).MatchString(got[n-1]) {
+			t.Errorf("vigil signal %s sig: the service saw %q; want %s", tt.sig, got[n-1], re)
+		}
+	}
+	if r := tr.client("signal", "USR1", "off"); r.code != 1 || !strings.Contains(r.stderr, "off") {
+		t.Errorf("vigil signal to a service that is down: %v; want exit 1 naming it", r)
+	}
+	if r := tr.client("signal", "NOSUCHSIG", "sig"); r.code == 0 || !strings.Contains(r.stderr, "NOSUCHSIG") {
+		t.Errorf("vigil signal with an unknown signal: %v; want a failure naming it", r)
+	}
+	v.termNoCmd()
+}
+
+// TestClientWait: --up, --ready, --down, and --timeout (exit 1).
+func TestClientWait(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("w", map[string]string{
+		"run":   shScript("exec sleep 1000"),
+		"check": shScript(`test -e "$OUT/go"`),
+		"down":  "",
+	})
+	v := tr.start(nil)
+	tr.waitControl()
+
+	tr.clientWant(0, "wait", "--down", "w")
+	if r := tr.client("wait", "--ready", "--timeout", "5s", "w"); r.code != 1 {
+		t.Errorf("wait --ready for a service not wanted up: %v; want exit 1", r)
+	}
+
+	started := make(chan clientResult, 1)
+	go func() {
+		r, err := runClientErr(tr.clientEnv(), nil, "start", "w")
+		if err != nil {
+			r.code, r.stderr = -1, err.Error()
+		}
+		started <- r
+	}()
+	// Once vigil took the start (w wanted), w can come up: wait --up waits.
+	tr.waitStatus("w", "wanted", func(st svcStatus) bool { return st.Wanted })
+	tr.clientWant(0, "wait", "--up", "--timeout", "20s", "w")
+	r := tr.client("wait", "--ready", "--timeout", "500ms", "w")
+	if r.code != 1 || !strings.Contains(r.stderr, "w") {
+		t.Errorf("wait --ready --timeout 500ms for a service not ready: %v; want exit 1", r)
+	}
+	checkTook(t, r, 500*time.Millisecond)
+	select {
+	case r := <-started:
+		t.Fatalf("vigil start returned before the service was ready: %v", r)
+	default:
+	}
+	tr.script(tr.out, "go", "")
+	tr.clientWant(0, "wait", "--ready", "w")
+	select {
+	case r := <-started:
+		if r.code != 0 {
+			t.Errorf("vigil start w: %v; want exit 0", r)
+		}
+	case <-time.After(lineTimeout):
+		t.Fatalf("vigil start w did not return within %v of w being ready", lineTimeout)
+	}
+	tr.clientWant(0, "wait", "--up", "w")
+
+	stopped := make(chan clientResult, 1)
+	go func() {
+		r, _ := runClientErr(tr.clientEnv(), nil, "stop", "w")
+		stopped <- r
+	}()
+	tr.clientWant(0, "wait", "--down", "--timeout", "20s", "w")
+	if st := tr.statusOf("w"); st.State != "down" || st.Pid != 0 {
+		t.Errorf("after wait --down: %+v; want down, no pid", st)
+	}
+	if r := <-stopped; r.code != 0 {
+		t.Errorf("vigil stop w: %v; want exit 0", r)
+	}
+	v.termNoCmd()
+}
+
+// TestClientHalt: vigil halt [CODE] shuts down; vigil exits CODE.
+func TestClientHalt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"Default", nil, 0},
+		{"Code7", []string{"7"}, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr := newSvcTree(t)
+			tr.service("web", map[string]string{"run": sleeper("web")})
+			v := tr.start(nil)
+			tr.waitReady("web")
+			tr.clientWant(0, append([]string{"halt"}, tt.args...)...)
+			if got := v.wait(); got != tt.want {
+				t.Errorf("vigil exit code after vigil halt %v = %d; want %d", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestClientCheck: 1 with the reason during boot and before readiness; 0
+// once ready, and still after a deliberate stop. start is refused while init
+// scripts run.
+func TestClientCheck(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.script(tr.init, "10-wait", shScript(waitForCmd("init.go")))
+	tr.service("web", map[string]string{
+		"run":   sleeper("web"),
+		"check": shScript(`test -e "$OUT/web.go"`),
+	})
+	v := tr.start(nil)
+	tr.waitControl()
+
+	r := tr.client("check")
+	if r.code != 1 || !strings.Contains(r.stderr, "boot") {
+		t.Errorf("vigil check while init scripts run: %v; want exit 1 saying boot is not done", r)
+	}
+	if r := tr.client("start", "web"); r.code != 1 {
+		t.Errorf("vigil start while init scripts run: %v; want exit 1 (refused)", r)
+	}
+	tr.script(tr.out, "init.go", "")
+	tr.waitStatus("web", "starting", func(st svcStatus) bool { return st.State == "starting" })
+	r = tr.client("check")
+	if r.code != 1 || !regexp.MustCompile(`web.*not ready`).MatchString(r.stderr) || r.stdout != "" {
+		t.Errorf("vigil check before web is ready: %v; want exit 1 saying web is not ready", r)
+	}
+	tr.script(tr.out, "web.go", "")
+	tr.waitReady("web")
+	r = tr.clientWant(0, "check")
+	if r.stdout != "healthy\n" {
+		t.Errorf("vigil check stdout = %q; want %q", r.stdout, "healthy\n")
+	}
+	tr.clientWant(0, "stop", "web")
+	tr.clientWant(0, "check")
+	v.termNoCmd()
+}
+
+// TestClientReload: a new service directory starts; a deleted one stops
+// and leaves status.
+func TestClientReload(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("old", map[string]string{
+		"run": shScript(publish("old.pid", "$$") + `
+trap '` + publish("old.stopped", "yes") + `; exit 0' TERM
+sleep 1000 & wait`),
+	})
+	v := tr.start(nil)
+	tr.waitReady("old")
+	tr.waitFile("old.pid")
+
+	tr.service("new", map[string]string{"run": sleeper("new")})
+	r := tr.clientWant(0, "reload")
+	if r.stdout != "added: new\nremoved: -\n" {
+		t.Errorf("vigil reload after adding new: stdout %q; want %q", r.stdout, "added: new\nremoved: -\n")
+	}
+	tr.clientWant(0, "wait", "--ready", "--timeout", "20s", "new")
+	if got, want := tr.waitFile("new.pid"), strconv.Itoa(tr.statusOf("new").Pid); got != want {
+		t.Errorf("new service: run script pid %s; status says %s", got, want)
+	}
+
+	if err := os.RemoveAll(filepath.Join(tr.services, "old")); err != nil {
+		t.Fatal(err)
+	}
+	r = tr.clientWant(0, "reload")
+	if r.stdout != "added: -\nremoved: old\n" {
+		t.Errorf("vigil reload after deleting old: stdout %q; want %q", r.stdout, "added: -\nremoved: old\n")
+	}
+	if got := tr.waitFile("old.stopped"); got != "yes" {
+		t.Errorf("old.stopped = %q", got)
+	}
+	poll(t, "old to leave vigil status", func() (bool, string) {
+		sts := tr.status()
+		for _, s := range sts {
+			if s.Name == "old" {
+				return false, fmt.Sprintf("%+v", sts)
+			}
+		}
+		return true, ""
+	})
+	if r := tr.client("status", "old"); r.code != 1 || !strings.Contains(r.stderr, "old") {
+		t.Errorf("vigil status old after it was removed: %v; want exit 1 naming it", r)
+	}
+	v.termNoCmd()
+}
+
+// TestClientErrors: an unknown service (1, named), usage errors (2), no
+// vigil (3, naming the socket).
+func TestClientErrors(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{"run": sleeper("web")})
+	v := tr.start(nil)
+	tr.waitReady("web")
+
+	t.Run("UnknownService", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"status", "nosuch"},
+			{"status", "--json", "web", "nosuch"},
+			{"start", "nosuch"},
+			{"stop", "nosuch"},
+			{"restart", "nosuch"},
+			{"signal", "HUP", "nosuch"},
+			{"wait", "--up", "nosuch"},
+			{"wait", "--down", "--timeout", "1s", "nosuch"},
+		} {
+			r := tr.client(args...)
+			if r.code != 1 || !strings.Contains(r.stderr, "nosuch") {
+				t.Errorf("%v\nwant exit 1 and a message naming nosuch", r)
+			}
+		}
+	})
+
+	t.Run("Usage", func(t *testing.T) {
+		for _, args := range [][]string{
+			{},
+			{"bogus"},
+			{"status", "--bogus"},
+			{"start"},
+			{"stop"},
+			{"restart"},
+			{"start", "--timeout", "soon", "web"},
+			{"stop", "--bogus", "web"},
+			{"signal"},
+			{"signal", "TERM"},
+			{"wait", "web"},
+			{"wait", "--up", "--down", "web"},
+			{"wait", "--ready"},
+			{"wait", "--up", "--timeout", "x", "web"},
+			{"halt", "abc"},
+			{"halt", "256"},
+			{"halt", "-1"},
+			{"halt", "1", "2"},
+			{"check", "web"},
+			{"reload", "web"},
+			{"with-contenv"},
+			{"setuser"},
+			{"setuser", "nobody"},
+			{"log"},
+			{"log", "-s", "big", t.TempDir()},
+			{"log", "-n", "-1", t.TempDir()},
+			{"log", "a", "b"},
+		} {
+			r := tr.client(args...)
+			if r.code != 2 || r.stderr == "" {
+				t.Errorf("%v\nwant exit 2 (usage) and a message", r)
+			}
+		}
+		if v.exited() {
+			t.Fatal("vigil exited during the usage errors")
+		}
+		tr.clientWant(0, "status", "web")
+	})
+
+	t.Run("NoVigil", func(t *testing.T) {
+		run := filepath.Join(t.TempDir(), "run")
+		if err := os.Mkdir(run, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// A socket file nobody listens on any more, as a vigil that died leaves.
+		stale := filepath.Join(t.TempDir(), "run")
+		if err := os.Mkdir(stale, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("unix", filepath.Join(stale, "control.sock"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
+		ln.Close()
+		for _, dir := range []string{run, stale, filepath.Join(run, "missing")} {
+			sock := filepath.Join(dir, "control.sock")
+			for _, args := range [][]string{
+				{"status"}, {"status", "--json"}, {"start", "web"}, {"stop", "web"}, {"restart", "web"},
+				{"signal", "HUP", "web"}, {"wait", "--up", "web"}, {"halt"}, {"halt", "3"}, {"check"}, {"reload"},
+			} {
+				r := runClient(t, clientEnv("VIGIL_RUN_DIR="+dir), nil, args...)
+				if r.code != 3 || !strings.Contains(r.stderr, sock) {
+					t.Errorf("%v\nwant exit 3 and a message naming %s", r, sock)
+				}
+			}
+		}
+	})
+	v.termNoCmd()
+}
+
+// TestClientSocketMode: the control socket is a socket of mode 0600, owned
+// by vigil's uid.
+func TestClientSocketMode(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	v := tr.start(nil)
+	tr.waitControl()
+	path := filepath.Join(tr.run, "control.sock")
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Type() != os.ModeSocket || fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s: mode %v; want a socket of mode 0600 (Srw-------)", path, fi.Mode())
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; int(uid) != os.Geteuid() {
+		t.Errorf("%s: owner uid %d; want %d (vigil's)", path, uid, os.Geteuid())
+	}
+	v.termNoCmd()
+}
+
+// TestClientRobustness: garbage on the control socket gets an error reply
+// or a closed connection; vigil then still answers, serves and reaps.
+func TestClientRobustness(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{"run": sleeper("web")})
+	v := tr.start(nil)
+	tr.waitReady("web")
+	sock := filepath.Join(tr.run, "control.sock")
+	fdsBefore := fdCount(t, v.vigilPid())
+
+	random := make([]byte, 4096)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range random {
+		random[i] = byte(rng.IntN(256))
+	}
+	big := []byte(strings.Repeat("x", 1<<20))
+	tests := []struct {
+		name    string
+		req     []byte
+		wantErr string // in the error reply, if one comes
+	}{
+		{"RandomBytes", append(random, '\n'), ""},
+		{"OneMegabyteNoNewline", big, "longer"},
+		{"OneMegabyteJSON", []byte(`{"v":1,"cmd":"status","names":["` + string(big) + `"]}` + "\n"), "longer"},
+		{"UnknownField", []byte(`{"v":1,"cmd":"status","bogus":true}` + "\n"), "bogus"},
+		{"WrongVersion", []byte(`{"v":2,"cmd":"status"}` + "\n"), "version"},
+		{"NoVersion", []byte(`{"cmd":"status"}` + "\n"), "version"},
+		{"UnknownCommand", []byte(`{"v":1,"cmd":"explode"}` + "\n"), "explode"},
+		{"TwoValues", []byte(`{"v":1,"cmd":"status"}{"v":1,"cmd":"halt"}` + "\n"), ""},
+		{"NotJSON", []byte("status\n"), ""},
+		{"EmptyLine", []byte("\n"), ""},
+	}
+	t.Run("Requests", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				reply, readErr, _ := rawReply(t, sock, tt.req)
+				checkRefused(t, reply, readErr, tt.wantErr)
+			})
+		}
+		t.Run("HalfSent", func(t *testing.T) {
+			t.Parallel()
+			conn, err := net.Dial("unix", sock)
+			if err != nil {
+				t.Fatalf("dial %s: %v", sock, err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			conn.SetDeadline(start.Add(lineTimeout))
+			if _, err := conn.Write([]byte(`{"v":1,"cmd":"sta`)); err != nil {
+				t.Fatal(err)
+			}
+			// While this connection hangs, others are served.
+			tr := *tr
+			tr.t = t
+			tr.clientWant(0, "status", "web")
+			reply, readErr := bufio.NewReader(conn).ReadBytes('\n')
+			took := time.Since(start)
+			t.Logf("half-sent request: ended after %v: reply %q, %v", took.Round(time.Millisecond), reply, readErr)
+			checkRefused(t, reply, readErr, "")
+			if took < 4*time.Second {
+				t.Errorf("half-sent request ended after %v; want the 5s read timeout", took)
+			}
+		})
+		t.Run("Valid", func(t *testing.T) {
+			t.Parallel()
+			reply, readErr, _ := rawReply(t, sock, []byte(`{"v":1,"cmd":"status","names":["web"]}`+"\n"))
+			var resp struct {
+				V        int         `json:"v"`
+				OK       bool        `json:"ok"`
+				Services []svcStatus `json:"services"`
+			}
+			if err := json.Unmarshal(reply, &resp); err != nil || !resp.OK || resp.V != 1 || len(resp.Services) != 1 {
+				t.Errorf("valid raw status request: reply %q (%v), decoded %+v (%v); want ok with web", reply, readErr, resp, err)
+			}
+		})
+	})
+
+	// Afterwards: vigil answers, serves, reaps, and keeps no connection.
+	if v.exited() {
+		t.Fatal("vigil exited after the bad requests")
+	}
+	poll(t, "vigil's fds back to their count before the bad requests", func() (bool, string) {
+		n := fdCount(t, v.vigilPid())
+		return n <= fdsBefore, fmt.Sprintf("%d fds; %d before", n, fdsBefore)
+	})
+	tr.clientWant(0, "status")
+	before := tr.statusOf("web")
+	tr.clientWant(0, "restart", "web")
+	if after := tr.statusOf("web"); after.Pid == before.Pid || after.State != "up" {
+		t.Errorf("restart after the bad requests: before %+v, after %+v; want a new pid, up", before, after)
+	}
+	v.noZombieChild()
+	v.termNoCmd()
+}
+
+// TestClientWithContenv: with-contenv gives a command the environment init
+// scripts left in $VIGIL_RUN_DIR/env (set, changed, unset), from outside
+// vigil as `docker exec` would.
+func TestClientWithContenv(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.script(tr.init, "10-env", shScript(`echo from-init > "$VIGIL_RUN_DIR/env/FROM_INIT"
+echo changed > "$VIGIL_RUN_DIR/env/CHANGED"
+: > "$VIGIL_RUN_DIR/env/REMOVED"`))
+	v := tr.start([]string{"CHANGED=original", "REMOVED=present", "KEPT=kept"})
+	tr.waitControl()
+	poll(t, "boot to be done (vigil check)", func() (bool, string) {
+		r := tr.client("check")
+		return r.code == 0, r.String()
+	})
+	env := tr.clientEnv("CHANGED=client", "REMOVED=client")
+	r := runClient(t, env, nil, "with-contenv", "sh", "-c", `echo "${FROM_INIT-unset} ${CHANGED-unset} ${REMOVED-unset} ${KEPT-unset}"`)
+	if want := "from-init changed unset kept\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("%v\nwant exit 0 and %q", r, want)
+	}
+	if r := runClient(t, env, nil, "with-contenv", "sh", "-c", "exit 5"); r.code != 5 {
+		t.Errorf("%v\nwant the command's exit code 5", r)
+	}
+	if r := runClient(t, env, nil, "with-contenv", "/no/such/command"); r.code != 127 {
+		t.Errorf("%v\nwant 127 (not found)", r)
+	}
+	v.termNoCmd()
+}
+
+// TestClientSetuser: setuser runs a command as a user, with its uid, gid,
+// HOME, USER and LOGNAME from /etc/passwd; no vigil needed.
+func TestClientSetuser(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("vigil setuser to another user needs root")
+	}
+	var home, gid string
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		t.Skipf("no /etc/passwd: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Split(l, ":"); len(f) >= 7 && f[0] == "nobody" {
+			gid, home = f[3], f[5]
+		}
+	}
+	if home == "" {
+		t.Skip("no user nobody in /etc/passwd")
+	}
+	env := clientEnv("HOME=/root", "USER=root", "LOGNAME=root")
+	script := `id -u; id -g; echo $HOME $USER $LOGNAME`
+	for _, user := range []string{"nobody", "65534"} {
+		r := runClient(t, env, nil, "setuser", user, "sh", "-c", script)
+		want := fmt.Sprintf("65534\n%s\n%s nobody nobody\n", gid, home)
+		if r.code != 0 || r.stdout != want {
+			t.Errorf("%v\nwant exit 0 and %q", r, want)
+		}
+	}
+	if r := runClient(t, env, nil, "setuser", "no-such-user", "true"); r.code != 1 || !strings.Contains(r.stderr, "no-such-user") {
+		t.Errorf("%v\nwant exit 1 naming the user", r)
+	}
+}
+
+// TestClientLog: vigil log writes stdin to DIR/current line by line,
+// rotates at -s keeping -n archives, stamps lines with -t.
+func TestClientLog(t *testing.T) {
+	t.Parallel()
+	env := clientEnv()
+
+	t.Run("Current", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "logs") // created by vigil log
+		r := runClient(t, env, strings.NewReader("one\ntwo\nno newline"), "log", dir)
+		if r.code != 0 {
+			t.Fatalf("%v\nwant exit 0", r)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "current"))
+		if want := "one\ntwo\nno newline\n"; err != nil || string(b) != want {
+			t.Errorf("%s/current = %q (%v); want %q", dir, b, err, want)
+		}
+	})
+
+	t.Run("AtOnce", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan clientResult, 1)
+		go func() {
+			r, err := runClientErr(env, pr, "log", dir)
+			if err != nil {
+				r.code, r.stderr = -1, err.Error()
+			}
+			done <- r
+		}()
+		defer pw.Close()
+		pw.Write([]byte("first line\n"))
+		current := filepath.Join(dir, "current")
+		poll(t, "the line in current while stdin is open", func() (bool, string) {
+			b, _ := os.ReadFile(current)
+			return string(b) == "first line\n", fmt.Sprintf("current = %q", b)
+		})
+		pw.Close()
+		pr.Close()
+		if r := <-done; r.code != 0 {
+			t.Errorf("%v\nwant exit 0 at EOF", r)
+		}
+	})
+
+	t.Run("Rotate", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		var in strings.Builder
+		var sent []string
+		for i := range 40 {
+			l := fmt.Sprintf("line %02d %s", i, strings.Repeat("x", 20)) // 28 bytes with its newline
+			sent = append(sent, l)
+			in.WriteString(l + "\n")
+		}
+		r := runClient(t, env, strings.NewReader(in.String()), "log", "-s", "100", "-n", "2", dir)
+		if r.code != 0 {
+			t.Fatalf("%v\nwant exit 0", r)
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var archives []string
+		for _, e := range ents {
+			switch {
+			case e.Name() == "current":
+			case strings.HasPrefix(e.Name(), "@") && strings.HasSuffix(e.Name(), ".s"):
+				archives = append(archives, e.Name())
+			default:
+				t.Errorf("%s: unexpected file %s", dir, e.Name())
+			}
+		}
+		if len(archives) != 2 {
+			t.Errorf("%s: archives %v; want 2 (-n 2)", dir, archives)
+		}
+		sort.Strings(archives) // names sort in time order
+		var kept []string
+		for _, f := range append(archives, "current") {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) > 100 {
+				t.Errorf("%s: %d bytes; want at most 100 (-s 100)", f, len(b))
+			}
+			kept = append(kept, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
+		}
+		// What is kept is the end of what was sent, in order.
+		if want := sent[len(sent)-len(kept):]; strings.Join(kept, "\n") != strings.Join(want, "\n") || len(kept) < 3 {
+			t.Errorf("archives %v then current hold %q; want the last lines sent, in order", archives, kept)
+		}
+	})
+
+	t.Run("Timestamps", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		before := time.Now()
+		r := runClient(t, env, strings.NewReader("alpha\nbeta gamma\n"), "log", "-t", dir)
+		after := time.Now()
+		if r.code != 0 {
+			t.Fatalf("%v\nwant exit 0", r)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "current"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)$`)
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		want := []string{"alpha", "beta gamma"}
+		if len(lines) != len(want) {
+			t.Fatalf("current = %q; want %d lines", b, len(want))
+		}
+		for i, l := range lines {
+			m := re.FindStringSubmatch(l)
+			if m == nil || m[2] != want[i] {
+				t.Errorf("line %q; want an ISO 8601 time stamp, a blank, then %q", l, want[i])
+				continue
+			}
+			ts, err := time.Parse(time.RFC3339Nano, m[1])
+			if err != nil || ts.Before(before.Add(-time.Second)) || ts.After(after.Add(time.Second)) {
+				t.Errorf("line %q: time %v (%v); want between %v and %v", l, ts, err, before, after)
+			}
+		}
+	})
+}
