@@ -29,6 +29,9 @@ func (st stage) String() string {
 // runs after every event.
 func (v *vigil) advance() {
 	for !v.done {
+		if v.stage < stageCmd {
+			v.checkHalt() // first: a failed essential service is not "ready"
+		}
 		before := v.stage
 		switch v.stage {
 		case stageInit:
@@ -58,9 +61,6 @@ func (v *vigil) advance() {
 			}
 		case stageLeftovers:
 			v.done = v.childless && v.nothingLeft()
-		}
-		if v.stage < stageCmd {
-			v.checkHalt()
 		}
 		if v.stage == before {
 			return
