@@ -10,11 +10,16 @@ import (
 
 // Readiness probes (check) run again after a growing interval, from
 // checkFirst up to checkMax, so that a service slow to come up costs a
-// probe a second at most.
+// probe a second at most. A probe that runs longer than checkLimit is
+// killed and counts as "not ready": a hung probe must not keep a service
+// starting forever.
 const (
 	checkFirst = 20 * time.Millisecond
 	checkMax   = time.Second
 )
+
+// checkLimit is a variable so that a test can shorten it.
+var checkLimit = 10 * time.Second
 
 // watchNotification reads the notification pipe until a newline, then
 // reports ready. It reports nothing at EOF, or when the loop closes r (run
@@ -34,6 +39,18 @@ func watchNotification(r *os.File, events chan<- Event, ready Event) {
 	}
 }
 
+// probeTimer is the timer in Starting: a probe still running ran out of
+// time and is killed (its exit brings the retry); otherwise the next probe
+// is due.
+func (s *Supervisor) probeTimer(svc *service, e reaper.Exit) {
+	if svc.checkPid != 0 {
+		s.log.Warn("check ran out of time: SIGKILL", "service", svc.def.Name, "limit", checkLimit)
+		s.signal(svc.checkPid, sigKill)
+		return
+	}
+	s.startCheck(svc, e)
+}
+
 // startCheck runs the check probe once, stdio on /dev/null.
 func (s *Supervisor) startCheck(svc *service, _ reaper.Exit) {
 	null := s.devNull.Fd()
@@ -44,6 +61,7 @@ func (s *Supervisor) startCheck(svc *service, _ reaper.Exit) {
 		return
 	}
 	svc.checkPid = pid
+	s.setTimer(svc, checkLimit)
 }
 
 // checkExited takes the probe's verdict: ready on 0, else probe again later.

@@ -51,7 +51,7 @@ var table = map[State]map[input]action{
 	StateStarting: {
 		inStop:      (*Supervisor).stopRun,
 		inReady:     (*Supervisor).becomeReady,
-		inTimer:     (*Supervisor).startCheck, // the next readiness probe
+		inTimer:     (*Supervisor).probeTimer, // the next probe, or a probe too slow
 		inRunExit:   (*Supervisor).runExited,
 		inCheckExit: (*Supervisor).checkExited,
 	},
