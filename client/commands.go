@@ -117,25 +117,24 @@ func (c *command) wait() int {
 	if !ok {
 		return exitUsage
 	}
-	until := map[bool]string{up: control.UntilUp, ready: control.UntilReady, down: control.UntilDown}[true]
+	var chosen []string
+	for flag, until := range map[string]bool{control.UntilUp: up, control.UntilReady: ready, control.UntilDown: down} {
+		if until {
+			chosen = append(chosen, flag)
+		}
+	}
 	switch {
-	case btoi(up)+btoi(ready)+btoi(down) != 1:
+	case len(chosen) != 1:
 		return c.usageError(errors.New("want exactly one of --up, --ready, --down"))
 	case len(names) == 0:
 		return c.usageError(errors.New("no service named"))
 	}
+	until := chosen[0]
 	_, err := c.call(control.Request{Command: control.CmdWait, Until: until, Names: names, TimeoutMs: timeout.Milliseconds()})
 	if err != nil {
 		return c.fail(err)
 	}
 	return exitOK
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func (c *command) halt() int {
