@@ -3,7 +3,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -trimpath -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
-.PHONY: help build test test-unit test-blackbox lint fuzz clean
+.PHONY: help build test test-unit test-blackbox lint fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ lint: ## gofmt -l prints nothing, go vet passes
 
 fuzz: ## fuzz the parsers for a while (FUZZTIME, default 30s each)
 	go test ./init/ -run '^$$' -fuzz FuzzParseDuration -fuzztime $${FUZZTIME:-30s}
+
+bench: ## vigil side by side with tini, dumb-init, s6, runit (root; installs them with apt)
+	test/bench.sh
 
 clean: ## remove build output
 	rm -rf bin
