@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
 )
 
 // Readiness probes (check) run again after a growing interval, from
@@ -45,7 +46,7 @@ func watchNotification(r *os.File, events chan<- Event, ready Event) {
 func (s *Supervisor) probeTimer(svc *service, e reaper.Exit) {
 	if svc.checkPid != 0 {
 		s.log.Warn("check ran out of time: SIGKILL", "service", svc.def.Name, "limit", checkLimit)
-		s.signal(svc.checkPid, sigKill)
+		s.signal(svc.checkPid, unix.SIGKILL)
 		return
 	}
 	s.startCheck(svc, e)
@@ -85,7 +86,7 @@ func (s *Supervisor) retryCheck(svc *service) {
 // hold open long after run exited.
 func (s *Supervisor) stopProbes(svc *service) {
 	if svc.checkPid != 0 {
-		s.signal(svc.checkPid, sigKill)
+		s.signal(svc.checkPid, unix.SIGKILL)
 	}
 	if svc.notify != nil {
 		svc.notify.Close()

@@ -174,5 +174,3 @@ func (s *Supervisor) signal(pid int, sig unix.Signal) {
 		s.log.Warn("signal", "pgid", pid, "signal", unix.SignalName(sig), "err", err)
 	}
 }
-
-const sigKill = unix.SIGKILL

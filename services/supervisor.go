@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
 )
 
 // Options are what the Supervisor takes from vigil's configuration.
@@ -243,6 +244,6 @@ func (s *Supervisor) Halted() (Halt, bool) {
 // the shutdown's time is up.
 func (s *Supervisor) KillAll() {
 	for pid := range s.children {
-		s.signal(pid, sigKill)
+		s.signal(pid, unix.SIGKILL)
 	}
 }
