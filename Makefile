@@ -3,13 +3,18 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -trimpath -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
-.PHONY: help build test test-unit test-blackbox lint fuzz bench clean
+.PHONY: help build release test test-unit test-blackbox lint fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build the static, stripped binary bin/vigil
 	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o bin/vigil .
+
+release: ## static binaries for Docker's platforms: bin/vigil-linux-amd64, bin/vigil-linux-arm64
+	for arch in amd64 arm64; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build $(GOFLAGS_BUILD) -o bin/vigil-linux-$$arch . || exit 1; \
+	done
 
 test: lint ## run every test: unit, black-box as PID 1, Docker (needs root; see docker/setup-engine.sh)
 	go test -count=1 ./...
