@@ -303,17 +303,7 @@ func dockerBuildImage(t *testing.T, name, dockerfile string, files, trees map[st
 			t.Fatalf("build context for %s: %v", dockerfile, err)
 		}
 	}
-	tag := fmt.Sprintf("vigil-test-%s:%d-%d", name, os.Getpid(), time.Now().UnixNano())
-	start := time.Now()
-	// --network none: a RUN step needs no network, and the engine may have no bridge.
-	args := []string{"build", "--network", "none", "--force-rm", "--tag", tag, ctx}
-	stdout, stderr, code, err := runDocker(args...)
-	if err != nil || code != 0 {
-		t.Fatalf("docker %s: %s; output:\n%s%s", dockerQuote(args), dockerResult(code, err), stdout, stderr)
-	}
-	t.Cleanup(func() { dockerCleanup(t, "rmi", "--force", tag) })
-	t.Logf("built %s from docker/%s in %v", tag, dockerfile, time.Since(start).Round(time.Millisecond))
-	return tag
+	return dockerBuildContext(t, name, ctx)
 }
 
 func dockerCopyFile(dst, src string) error {
