@@ -20,7 +20,9 @@ const finishNoRestart = 125
 func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 	def := svc.def
 	svc.gen++
-	svc.ready, svc.checks = false, 0
+	// Started now even if the exec fails: a run that cannot start is a
+	// fast death, and backs off like one.
+	svc.ready, svc.checks, svc.started = false, 0, time.Now()
 	files := s.stdio(svc)
 	var notifyR, notifyW *os.File
 	if def.NotificationFD > 0 {
@@ -45,7 +47,7 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 		s.afterExit(svc, spawnFailure(err))
 		return
 	}
-	svc.pid, svc.started = pid, time.Now()
+	svc.pid = pid
 	switch {
 	case notifyR != nil:
 		svc.state, svc.notify = StateStarting, notifyR

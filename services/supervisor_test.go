@@ -70,3 +70,39 @@ func TestCheckHangs(t *testing.T) {
 	s.Shutdown()
 	runUntil(t, s, r, s.Down)
 }
+
+// TestRunCannotStart: a run that cannot be executed counts as a fast death:
+// it is retried with the growing delay, not at once and not never.
+func TestRunCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	// A run whose interpreter is missing: Load accepts it, exec fails.
+	if err := os.MkdirAll(filepath.Join(dir, "web"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web", "run"), []byte("#!/nonexistent/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defs, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := reaper.Start()
+	s, err := New(defs, os.Environ(), Options{
+		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		TimeoutKill: time.Second, TimeoutFinish: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Boot(nil)
+	svc := s.byName["web"]
+	if svc.state != StateBackoff || svc.last.Code() != 127 {
+		t.Fatalf("after a failed exec: state %v, last exit %d; want backoff, 127", svc.state, svc.last.Code())
+	}
+	runUntil(t, s, r, func() bool { return svc.gen >= 3 })
+	if svc.state != StateBackoff || svc.fast < 3 {
+		t.Errorf("after 3 failed execs: state %v, fast deaths %d; want backoff, 3", svc.state, svc.fast)
+	}
+	s.Shutdown()
+	runUntil(t, s, r, s.Down)
+}
