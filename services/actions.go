@@ -22,7 +22,7 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 	svc.gen++
 	// Started now even if the exec fails: a run that cannot start is a
 	// fast death, and backs off like one.
-	svc.ready, svc.checks, svc.started = false, 0, time.Now()
+	svc.checks, svc.started = 0, time.Now()
 	files := s.stdio(svc)
 	var notifyR, notifyW *os.File
 	if def.NotificationFD > 0 {
@@ -56,9 +56,9 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 		svc.state = StateStarting
 		s.startCheck(svc, reaper.Exit{})
 	default:
-		svc.state, svc.ready = StateUp, true
+		svc.state = StateUp
 	}
-	s.log.Info("service started", "service", def.Name, "pid", pid, "ready", svc.ready)
+	s.log.Info("service started", "service", def.Name, "pid", pid, "ready", svc.state == StateUp)
 }
 
 // spawnFailure is the exit a run that could not be executed stands for,
@@ -75,7 +75,7 @@ func spawnFailure(err error) reaper.Exit {
 func (s *Supervisor) becomeReady(svc *service, _ reaper.Exit) {
 	s.stopTimer(svc)
 	s.stopProbes(svc)
-	svc.state, svc.ready = StateUp, true
+	svc.state = StateUp
 	s.log.Info("service ready", "service", svc.def.Name, "pid", svc.pid, "after", time.Since(svc.started).Round(time.Millisecond))
 }
 
@@ -125,7 +125,7 @@ func (s *Supervisor) escalate(svc *service, _ reaper.Exit) {
 func (s *Supervisor) runExited(svc *service, e reaper.Exit) {
 	s.stopTimer(svc)
 	s.stopProbes(svc)
-	svc.pid, svc.ready, svc.draining = 0, false, false
+	svc.pid, svc.draining = 0, false
 	attrs := []any{"service", svc.def.Name, "pid", e.Pid, "code", e.Code()}
 	if e.Status.Signaled() {
 		attrs = append(attrs, "signal", unix.SignalName(e.Status.Signal()))

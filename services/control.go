@@ -60,7 +60,7 @@ func (s *Supervisor) Status(names []string) ([]Status, error) {
 		}
 		st := Status{
 			Name: svc.def.Name, State: svc.state, Wanted: svc.want, Failed: svc.failed,
-			Pid: svc.pid, Ready: svc.ready, Restarts: svc.restarts, Last: svc.last,
+			Pid: svc.pid, Ready: svc.state == StateUp, Restarts: svc.restarts, Last: svc.last,
 		}
 		if svc.pid != 0 {
 			st.Started = svc.started

@@ -89,7 +89,6 @@ type service struct {
 	finishPid int
 	checkPid  int
 	started   time.Time
-	ready     bool
 	restarts  int          // automatic restarts so far
 	fast      int          // fast deaths in a row (backoff)
 	checks    int          // readiness probes of this run so far

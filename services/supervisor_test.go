@@ -5,16 +5,41 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigil-init/vigil/reaper"
 )
 
-// runUntil drives a Supervisor as vigil's loop does, with a reaper of this
-// test process, until done says so or the deadline passes.
-func runUntil(t *testing.T, s *Supervisor, r *reaper.Reaper, done func() bool) {
+// testReaper is the one reaper of this test binary: two would race for
+// the same exits, as two owners of wait4 do in a program.
+var testReaper = sync.OnceValue(reaper.Start)
+
+// bootSupervisor loads the services of dir and boots them.
+func bootSupervisor(t *testing.T, dir string) *Supervisor {
 	t.Helper()
+	defs, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testReaper() // before the first child starts
+	s, err := New(defs, os.Environ(), Options{
+		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		TimeoutKill: time.Second, TimeoutFinish: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Boot(nil)
+	return s
+}
+
+// runUntil drives a Supervisor as vigil's loop does, with the test's
+// reaper, until done says so or the deadline passes.
+func runUntil(t *testing.T, s *Supervisor, done func() bool) {
+	t.Helper()
+	r := testReaper()
 	deadline := time.After(20 * time.Second)
 	for !done() {
 		select {
@@ -50,25 +75,13 @@ func TestCheckHangs(t *testing.T) {
 	dir := t.TempDir()
 	writeScript(t, filepath.Join(dir, "web", "run"), "exec sleep 100\n")
 	writeScript(t, filepath.Join(dir, "web", "check"), "[ -e hung ] && exit 0\ntouch hung\nexec sleep 100\n")
-	defs, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := reaper.Start()
-	s, err := New(defs, os.Environ(), Options{
-		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TimeoutKill: time.Second, TimeoutFinish: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Boot(nil)
-	runUntil(t, s, r, func() bool { ok, _ := s.Ready(); return ok })
+	s := bootSupervisor(t, dir)
+	runUntil(t, s, func() bool { ok, _ := s.Ready(); return ok })
 	if _, err := os.Stat(filepath.Join(dir, "web", "hung")); err != nil {
 		t.Errorf("the first probe did not run: %v", err)
 	}
 	s.Shutdown()
-	runUntil(t, s, r, s.Down)
+	runUntil(t, s, s.Down)
 }
 
 // TestRunCannotStart: a run that cannot be executed counts as a fast death:
@@ -82,27 +95,36 @@ func TestRunCannotStart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "web", "run"), []byte("#!/nonexistent/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defs, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := reaper.Start()
-	s, err := New(defs, os.Environ(), Options{
-		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TimeoutKill: time.Second, TimeoutFinish: time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Boot(nil)
+	s := bootSupervisor(t, dir)
 	svc := s.byName["web"]
 	if svc.state != StateBackoff || svc.last.Code() != 127 {
 		t.Fatalf("after a failed exec: state %v, last exit %d; want backoff, 127", svc.state, svc.last.Code())
 	}
-	runUntil(t, s, r, func() bool { return svc.gen >= 3 })
+	runUntil(t, s, func() bool { return svc.gen >= 3 })
 	if svc.state != StateBackoff || svc.fast < 3 {
 		t.Errorf("after 3 failed execs: state %v, fast deaths %d; want backoff, 3", svc.state, svc.fast)
 	}
 	s.Shutdown()
-	runUntil(t, s, r, s.Down)
+	runUntil(t, s, s.Down)
+}
+
+// TestStoppingIsNotReady: readiness is derived from the state, so a
+// service on its way down is not reported ready.
+func TestStoppingIsNotReady(t *testing.T) {
+	dir := t.TempDir()
+	// Ready once TERM is ignored, so that the stop finds it so.
+	writeScript(t, filepath.Join(dir, "web", "run"), "trap '' TERM\necho >&3\nwhile :; do sleep 1; done\n")
+	if err := os.WriteFile(filepath.Join(dir, "web", "notification-fd"), []byte("3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := bootSupervisor(t, dir)
+	runUntil(t, s, func() bool { ok, _ := s.Ready(); return ok })
+	if err := s.Stop([]string{"web"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Status([]string{"web"})
+	if err != nil || len(st) != 1 || st[0].State != StateStopping || st[0].Ready {
+		t.Errorf("Status(web) while stopping = %+v, %v; want stopping, not ready", st, err)
+	}
+	runUntil(t, s, s.Down) // SIGKILL after TimeoutKill
 }
