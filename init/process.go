@@ -19,37 +19,35 @@ type proc struct {
 // liveProcesses lists the processes /proc shows, without vigil itself and
 // without zombies (they are dead; their parent reaps them).
 //
-// go-ps lists them, but it parses /proc/PID/stat only up to the first ')'
-// and so silently drops any process whose name contains one, and it does
-// not say which are zombies. So the state of each is read here, and every
-// pid /proc has that go-ps did not return is read here too: shutdown must
-// not take a missing process for one that is gone.
+// go-ps lists them, but it parses /proc/PID/stat only up to the first ')',
+// so it silently drops any process whose name contains one, and it does not
+// say which are zombies. So every pid it lists is read again here (state,
+// parent, the whole name), and so is every pid of /proc it left out:
+// shutdown must not take a process it missed for one that is gone.
 func liveProcesses() ([]proc, error) {
 	listed, err := ps.Processes()
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	names := make(map[int]string, len(listed))
+	pids := make(map[int]bool, len(listed))
 	for _, p := range listed {
-		names[p.Pid()] = p.Executable()
+		pids[p.Pid()] = true
 	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids[pid] = true // what go-ps dropped
+		}
+	}
 	self := os.Getpid()
 	var procs []proc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
+	for pid := range pids {
 		p, state, err := readStat(pid)
-		if err != nil || state == 'Z' || state == 'X' {
-			continue // gone since the listing, or dead
-		}
-		if name, ok := names[pid]; ok {
-			p.name = name
+		if pid == self || err != nil || state == 'Z' || state == 'X' {
+			continue // vigil, gone since the listing, or dead
 		}
 		procs = append(procs, p)
 	}
