@@ -55,6 +55,7 @@ func Main(args []string) int {
 		Log:           log,
 		TimeoutKill:   cfg.ServicesGracetime.D(),
 		TimeoutFinish: cfg.FinishTimeout.D(),
+		DevNull:       devNull,
 	})
 	if err != nil {
 		log.Error("prepare services", "err", err)

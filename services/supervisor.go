@@ -15,6 +15,7 @@ type Options struct {
 	Log           *slog.Logger
 	TimeoutKill   time.Duration // a service's timeout-kill when its file does not say
 	TimeoutFinish time.Duration // a service's timeout-finish when its file does not say
+	DevNull       *os.File      // open /dev/null: stdin of every service process, stdio of checks
 }
 
 // Supervisor runs the services. It is owned by one loop: every method is
@@ -53,12 +54,8 @@ type Event struct {
 // logger, with the pipe between each producer and its logger, held by vigil
 // for as long as it runs. Nothing starts before Boot.
 func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
-	devNull, err := os.Open(os.DevNull)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", os.DevNull, err)
-	}
 	s := &Supervisor{
-		log: opts.Log, opts: opts, env: env, devNull: devNull,
+		log: opts.Log, opts: opts, env: env, devNull: opts.DevNull,
 		byName:   make(map[string]*service),
 		children: make(map[int]child),
 		events:   make(chan Event, 64),

@@ -24,9 +24,15 @@ func bootSupervisor(t *testing.T, dir string) *Supervisor {
 		t.Fatal(err)
 	}
 	testReaper() // before the first child starts
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { devNull.Close() })
 	s, err := New(defs, os.Environ(), Options{
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		TimeoutKill: time.Second, TimeoutFinish: time.Second,
+		DevNull: devNull,
 	})
 	if err != nil {
 		t.Fatal(err)
