@@ -92,11 +92,11 @@ func (v *vigil) step() {
 	case <-v.cmdKill.C():
 		v.cmdKill.fired()
 		v.log.Warn("did not stop in time: SIGKILL", "pid", v.foreground(), "grace", v.cfg.ServicesGracetime.D())
-		signalGroupLogged(v.log, v.foreground(), unix.SIGKILL)
+		services.SignalGroup(v.log, v.foreground(), unix.SIGKILL)
 	case <-v.scriptKill.C():
 		v.scriptKill.fired()
 		v.log.Warn("finish script ran out of time: SIGKILL", "path", v.scriptPath, "timeout", v.cfg.FinishTimeout.D())
-		signalGroupLogged(v.log, v.script, unix.SIGKILL)
+		services.SignalGroup(v.log, v.script, unix.SIGKILL)
 	case <-v.readyWait.C():
 		v.readyWait.fired()
 		v.readyTimeout()
@@ -152,7 +152,7 @@ func (v *vigil) onSignal(sig unix.Signal) {
 	case isStopSignal(sig):
 		v.shutdown(sig, "signal "+unix.SignalName(sig))
 	case isForwarded(sig) && v.cmd != 0:
-		signalGroupLogged(v.log, v.cmd, sig)
+		services.SignalGroup(v.log, v.cmd, sig)
 		v.log.Debug("forwarded signal", "signal", signalLabel(sig), "pgid", v.cmd)
 	default:
 		v.log.Debug("dropped signal", "signal", signalLabel(sig))
@@ -164,7 +164,7 @@ func signalLabel(sig unix.Signal) string {
 	if name := unix.SignalName(sig); name != "" {
 		return name
 	}
-	return "SIGRTMIN+" + strconv.Itoa(int(sig)-34)
+	return "SIGRTMIN+" + strconv.Itoa(int(sig)-glibcRTMin)
 }
 
 func (v *vigil) onBatch(b reaper.Batch) {
@@ -205,16 +205,6 @@ func (v *vigil) readyTimeout() {
 	v.log.Error("services not ready in time", "services", names, "timeout", v.cfg.ReadyTimeout.D())
 	v.fixExitCode(exitReadyTimeout)
 	v.shutdown(unix.SIGTERM, "services not ready")
-}
-
-// signalGroupLogged sends sig to group pgid and logs a failure.
-func signalGroupLogged(log *slog.Logger, pgid int, sig unix.Signal) {
-	if pgid == 0 {
-		return
-	}
-	if err := signalGroup(pgid, sig); err != nil {
-		log.Warn("signal", "pgid", pgid, "signal", unix.SignalName(sig), "err", err)
-	}
 }
 
 // alarm is a one-shot timer whose channel is nil while it is not set, so

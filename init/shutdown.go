@@ -3,6 +3,7 @@ package boot
 import (
 	"os"
 
+	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
 
@@ -109,8 +110,8 @@ func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 	v.stage = stageCmd
 	if pid := v.foreground(); pid != 0 {
 		// CONT after the trigger: a stopped process cannot act on it otherwise.
-		signalGroupLogged(v.log, pid, trigger)
-		signalGroupLogged(v.log, pid, unix.SIGCONT)
+		services.SignalGroup(v.log, pid, trigger)
+		services.SignalGroup(v.log, pid, unix.SIGCONT)
 		v.cmdKill.set(v.cfg.ServicesGracetime.D())
 	}
 }
@@ -139,10 +140,10 @@ func (v *vigil) killLeftovers() {
 func (v *vigil) abandon() {
 	v.log.Warn("shutdown timeout: SIGKILL to everything left", "timeout", v.cfg.ShutdownTimeout.D())
 	if v.cmd != 0 {
-		signalGroupLogged(v.log, v.cmd, unix.SIGKILL)
+		services.SignalGroup(v.log, v.cmd, unix.SIGKILL)
 		v.fixExitCode(exitSignalBase + int(unix.SIGKILL))
 	}
-	signalGroupLogged(v.log, v.script, unix.SIGKILL)
+	services.SignalGroup(v.log, v.script, unix.SIGKILL)
 	v.sup.KillAll()
 	v.signalLeftovers(unix.SIGKILL)
 	v.done = true

@@ -23,8 +23,9 @@ var forwardSignals = []os.Signal{
 // cannot catch it. So 35 (SIGRTMIN+1) to 64 are forwarded; 34 is dropped by
 // the kernel when vigil is PID 1 and ends vigil otherwise.
 const (
-	sigRTMin = 35
-	sigRTMax = 64
+	glibcRTMin = 34 // SIGRTMIN as C programs see it; names count from it
+	sigRTMin   = 35
+	sigRTMax   = 64
 )
 
 // signalBuffer is large so that a burst of forwarded signals is not dropped
@@ -67,13 +68,4 @@ func isForwarded(sig os.Signal) bool {
 	}
 	n, ok := sig.(unix.Signal)
 	return ok && n >= sigRTMin && n <= sigRTMax
-}
-
-// signalGroup sends sig to process group pgid. ESRCH (the group is gone) is
-// not an error: the exit is on its way through the reaper.
-func signalGroup(pgid int, sig unix.Signal) error {
-	if err := unix.Kill(-pgid, sig); err != nil && err != unix.ESRCH {
-		return err
-	}
-	return nil
 }

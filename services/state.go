@@ -1,6 +1,7 @@
 package services
 
 import (
+	"log/slog"
 	"os"
 	"time"
 
@@ -166,10 +167,19 @@ func (s *Supervisor) stopTimer(svc *service) {
 	svc.timerSeq++
 }
 
-// signal sends sig to the process group pid leads. ESRCH is fine: its
-// exit is on the way.
+// signal sends sig to the process group pid leads.
 func (s *Supervisor) signal(pid int, sig unix.Signal) {
-	if err := unix.Kill(-pid, sig); err != nil && err != unix.ESRCH {
-		s.log.Warn("signal", "pgid", pid, "signal", unix.SignalName(sig), "err", err)
+	SignalGroup(s.log, pid, sig)
+}
+
+// SignalGroup sends sig to process group pgid, and logs a failure. ESRCH
+// (the group is gone) is no failure: the exit is on its way through the
+// reaper. Boot signals the CMD and scripts with it too.
+func SignalGroup(log *slog.Logger, pgid int, sig unix.Signal) {
+	if pgid == 0 {
+		return // no group: kill(0) would signal vigil's own
+	}
+	if err := unix.Kill(-pgid, sig); err != nil && err != unix.ESRCH {
+		log.Warn("signal", "pgid", pgid, "signal", unix.SignalName(sig), "err", err)
 	}
 }
