@@ -20,19 +20,20 @@ const (
 	defaultSize     = 1 << 20
 	archivePrefix   = "@"
 	archiveSuffix   = ".s"
-	// writeRetry is the wait before writing again after a failed write
-	// (disk full): a logger blocks, and its producer behind it, rather than
-	// dropping lines.
-	writeRetry = time.Second
 )
+
+// writeRetry is the wait before writing again after a failed write (disk
+// full): a logger blocks, and its producer behind it, rather than dropping
+// lines. A variable so that a test can shorten it.
+var writeRetry = time.Second
 
 // logger writes lines to DIR/current, rotating it into archives.
 type logger struct {
 	dir      string
-	keep     int   // archives kept
-	max      int64 // size at which current is rotated
-	stamp    bool  // prefix each line with an ISO 8601 UTC time stamp
-	current  *os.File
+	keep     int            // archives kept
+	max      int64          // size at which current is rotated
+	stamp    bool           // prefix each line with an ISO 8601 UTC time stamp
+	current  io.WriteCloser // DIR/current
 	size     int64
 	stderr   io.Writer
 	now      func() time.Time

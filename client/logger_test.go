@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -92,5 +93,41 @@ func TestLoggerStamps(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "current"))
 	if want := "2026-11-21T07:45:38.123456Z hello\n"; string(b) != want {
 		t.Errorf("current = %q; want %q", b, want)
+	}
+}
+
+// failing is a current file that fails its first writes, as a full disk
+// does, and then takes everything.
+type failing struct {
+	fails int
+	got   strings.Builder
+}
+
+func (f *failing) Write(b []byte) (int, error) {
+	if f.fails > 0 {
+		f.fails--
+		return 0, syscall.ENOSPC
+	}
+	return f.got.Write(b)
+}
+
+func (f *failing) Close() error { return nil }
+
+// TestLoggerRetries: a write that fails is retried until it succeeds:
+// nothing is dropped, and the failure is said once, its end once.
+func TestLoggerRetries(t *testing.T) {
+	old := writeRetry
+	writeRetry = time.Millisecond
+	defer func() { writeRetry = old }()
+	var stderr strings.Builder
+	f := &failing{fails: 3}
+	l := &logger{current: f, max: 1 << 20, stderr: &stderr, now: time.Now}
+	l.write([]byte("one\n"))
+	l.write([]byte("two\n"))
+	if got := f.got.String(); got != "one\ntwo\n" {
+		t.Errorf("written = %q; want %q", got, "one\ntwo\n")
+	}
+	if got := stderr.String(); strings.Count(got, "retrying") != 1 || strings.Count(got, "writing again") != 1 {
+		t.Errorf("stderr = %q; want one retrying line and one writing-again line", got)
 	}
 }
