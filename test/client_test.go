@@ -356,8 +356,8 @@ func TestClientSignal(t *testing.T) {
 	if r := tr.client("signal", "USR1", "off"); r.code != 1 || !strings.Contains(r.stderr, "off") {
 		t.Errorf("vigil signal to a service that is down: %v; want exit 1 naming it", r)
 	}
-	if r := tr.client("signal", "NOSUCHSIG", "sig"); r.code == 0 || !strings.Contains(r.stderr, "NOSUCHSIG") {
-		t.Errorf("vigil signal with an unknown signal: %v; want a failure naming it", r)
+	if r := tr.client("signal", "NOSUCHSIG", "sig"); r.code != 2 || !strings.Contains(r.stderr, "NOSUCHSIG") {
+		t.Errorf("vigil signal with an unknown signal: %v; want a usage error (2) naming it", r)
 	}
 	v.termNoCmd()
 }
