@@ -9,19 +9,36 @@ import (
 
 	"github.com/vigil-init/vigil/client"
 	boot "github.com/vigil-init/vigil/init"
+	"github.com/vigil-init/vigil/process"
 )
 
 func main() {
 	os.Exit(run(os.Args))
 }
 
-// run picks the mode from argv[0] (SPEC §1) and returns the exit code.
+// modes are the programs the binary is, by the base name of argv[0]
+// (README "Invocation"). Each gets the words after argv[0]. Any other name
+// (init, docker-init, …) is boot mode.
+var modes = map[string]func(args []string) int{
+	"vigil":           vigil,
+	process.RunAsName: process.RunAs, // internal: how vigil starts a process as another user
+}
+
+// run picks the mode from argv[0] and returns the exit code.
 func run(args []string) int {
-	if len(args) == 0 || filepath.Base(args[0]) != "vigil" {
-		return boot.Main(args[min(1, len(args)):])
+	if len(args) == 0 {
+		return boot.Main(nil)
 	}
-	if len(args) > 1 && args[1] == "boot" {
-		return boot.Main(args[2:])
+	if mode := modes[filepath.Base(args[0])]; mode != nil {
+		return mode(args[1:])
 	}
-	return client.Main(args[1:])
+	return boot.Main(args[1:])
+}
+
+// vigil is the client, or boot mode as `vigil boot [--] [CMD…]`.
+func vigil(args []string) int {
+	if len(args) > 0 && args[0] == "boot" {
+		return boot.Main(args[1:])
+	}
+	return client.Main(args)
 }

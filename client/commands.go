@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
-	"github.com/vigil-init/vigil/services"
+	"github.com/vigil-init/vigil/process"
 )
 
 // flags parses the command's flags (before its names) and returns the
@@ -95,7 +95,7 @@ func (c *command) signal() int {
 	if len(c.args) < 2 {
 		return c.usageError(errors.New("want a signal and at least one service"))
 	}
-	if _, err := services.ParseSignal(c.args[0]); err != nil {
+	if _, err := process.ParseSignal(c.args[0]); err != nil {
 		return c.usageError(err)
 	}
 	_, err := c.call(control.Request{Command: control.CmdSignal, Signal: c.args[0], Names: c.args[1:]})

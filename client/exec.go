@@ -7,8 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/vigil-init/vigil/services"
-	"golang.org/x/sys/unix"
+	"github.com/vigil-init/vigil/process"
 )
 
 // withContenv execs its command with the container environment: the
@@ -19,12 +18,12 @@ func (c *command) withContenv() int {
 		return c.usageError(errors.New("no command given"))
 	}
 	dir := filepath.Join(runDir(), "env")
-	entries, err := services.ReadEnvDir(dir)
+	entries, err := process.ReadEnvDir(dir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "vigil with-contenv: read env snapshot: %v (is vigil running, with a writable VIGIL_RUN_DIR?)\n", err)
 		return exitUnreachable
 	}
-	return c.exec(c.args, services.ApplyEnv(os.Environ(), entries))
+	return c.exec(c.args, process.ApplyEnv(os.Environ(), entries))
 }
 
 // setuser execs its command as a user, with that user's groups and HOME,
@@ -33,19 +32,19 @@ func (c *command) setuser() int {
 	if len(c.args) < 2 {
 		return c.usageError(errors.New("want a user and a command"))
 	}
-	u, err := services.LookupUser(c.args[0], services.PasswdPath, services.GroupPath)
+	u, err := process.LookupUser(c.args[0], process.PasswdPath, process.GroupPath)
 	if err != nil {
 		return c.fail(err)
 	}
 	if err := switchUser(u); err != nil {
 		return c.fail(err)
 	}
-	return c.exec(c.args[1:], services.ApplyEnv(os.Environ(), u.Environ()))
+	return c.exec(c.args[1:], process.ApplyEnv(os.Environ(), u.Environ()))
 }
 
 // switchUser sets the groups, gid and uid of the process (every thread,
 // since Go 1.16) to u's. Without root only u being vigil's own user works.
-func switchUser(u *services.User) error {
+func switchUser(u *process.User) error {
 	if os.Geteuid() != 0 {
 		if uint32(os.Geteuid()) == u.Uid && uint32(os.Getegid()) == u.Gid {
 			return nil
@@ -71,13 +70,7 @@ func switchUser(u *services.User) error {
 // exec replaces the process with argv, found in PATH: 127 when it is not
 // found, 126 when it cannot be executed.
 func (c *command) exec(argv []string, env []string) int {
-	path, err := services.LookPath(argv[0], services.LookupEnv(env, "PATH"))
-	if err == nil {
-		err = syscall.Exec(path, argv, env)
-	}
-	fmt.Fprintf(c.stderr, "vigil %s: %s: %v\n", c.name, argv[0], err)
-	if errors.Is(err, unix.ENOENT) {
-		return 127
-	}
-	return 126
+	err := process.Exec(argv, env)
+	fmt.Fprintf(c.stderr, "vigil %s: %v\n", c.name, err)
+	return process.FailureCode(err)
 }

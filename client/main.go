@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/vigil-init/vigil/control"
 )
@@ -93,12 +92,12 @@ func runDir() string {
 	if dir := os.Getenv("VIGIL_RUN_DIR"); dir != "" {
 		return dir
 	}
-	return "/run/vigil"
+	return control.DefaultRunDir
 }
 
 // call sends req to the running vigil. A refusal is an error too.
 func (c *command) call(req control.Request) (control.Response, error) {
-	path := filepath.Join(runDir(), "control.sock")
+	path := control.SocketPath(runDir())
 	resp, err := control.Do(path, req)
 	if err != nil {
 		if errors.Is(err, control.ErrUnreachable) {

@@ -5,12 +5,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 )
 
 // Version is the wire format's version. A server answers a request of
 // another version with an error naming both.
 const Version = 1
+
+// Where the socket is: both sides name it from VIGIL_RUN_DIR.
+const (
+	DefaultRunDir = "/run/vigil"   // VIGIL_RUN_DIR when it is not set
+	SocketName    = "control.sock" // the socket's name in the run dir
+)
+
+// SocketPath is the control socket of the vigil whose run dir is runDir.
+func SocketPath(runDir string) string { return filepath.Join(runDir, SocketName) }
 
 // MaxRequest bounds one request line, newline included.
 const MaxRequest = 64 << 10

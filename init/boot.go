@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
@@ -16,7 +17,7 @@ import (
 var Version = "dev"
 
 // Main runs boot mode with args, the words after argv[0], and returns
-// vigil's exit code. It reads like the boot sequence of SPEC §2.
+// vigil's exit code. It reads like the boot sequence of README "Boot".
 func Main(args []string) int {
 	sigs := notifySignals() // first: until then SIGTERM kills a Go program
 	pid1 := os.Getpid() == 1
@@ -38,7 +39,7 @@ func Main(args []string) int {
 		log.Debug("not a subreaper: orphans go to the real init", "err", subreaperErr)
 	}
 
-	defs, err := services.Load(string(cfg.ServicesDir))
+	defs, err := services.Load(string(cfg.ServicesDir), cfg.serviceDefaults())
 	if err != nil {
 		log.Error("invalid service definition", "err", err)
 		return exitConfig
@@ -50,13 +51,8 @@ func Main(args []string) int {
 	}
 	// Children learn where the run dir is (init scripts write env/ there)
 	// even when VIGIL_RUN_DIR was left to its default.
-	env := services.ApplyEnv(os.Environ(), []services.EnvEntry{{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)}})
-	sup, err := services.New(defs, env, services.Options{
-		Log:           log,
-		TimeoutKill:   cfg.ServicesGracetime.D(),
-		TimeoutFinish: cfg.FinishTimeout.D(),
-		DevNull:       devNull,
-	})
+	env := process.ApplyEnv(os.Environ(), []process.EnvEntry{{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)}})
+	sup, err := services.New(defs, env, services.Options{Log: log, DevNull: devNull})
 	if err != nil {
 		log.Error("prepare services", "err", err)
 		return exitInternal

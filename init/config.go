@@ -6,12 +6,13 @@ import (
 	"log/slog"
 	"math"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/services"
 )
 
 // envPrefix is the prefix of every variable vigil reads. Each field below
@@ -20,7 +21,7 @@ import (
 // an application's own KILL_GRACETIME could configure the init.
 const envPrefix = "VIGIL"
 
-// Config is vigil's configuration, read from VIGIL_* variables (SPEC §7).
+// Config is vigil's configuration, read from VIGIL_* variables (README "Configuration").
 // Every field's type treats an empty value as unset: `-e VIGIL_X=` keeps the
 // default.
 type Config struct {
@@ -39,13 +40,13 @@ type Config struct {
 	LogLevel          LogLevel    `split_words:"true"`
 }
 
-// defaultConfig is SPEC §7's table of defaults.
+// defaultConfig is the table of defaults of README "Configuration".
 func defaultConfig() Config {
 	return Config{
 		ServicesDir:       "/etc/services.d",
 		InitDir:           "/etc/cont-init.d",
 		FinishDir:         "/etc/cont-finish.d",
-		RunDir:            "/run/vigil",
+		RunDir:            control.DefaultRunDir,
 		InitFailure:       InitStop,
 		ServicesGracetime: Duration(5 * time.Second),
 		FinishTimeout:     Duration(5 * time.Second),
@@ -54,6 +55,12 @@ func defaultConfig() Config {
 		LogPrefix:         true,
 		LogLevel:          LogLevel(slog.LevelInfo),
 	}
+}
+
+// serviceDefaults are the values service definitions take for the files
+// they lack.
+func (c Config) serviceDefaults() services.Defaults {
+	return services.Defaults{TimeoutKill: c.ServicesGracetime.D(), TimeoutFinish: c.FinishTimeout.D()}
 }
 
 // ConfigError is an invalid configuration value: the variable, its value
@@ -208,9 +215,6 @@ func (l *LogLevel) Decode(s string) error {
 	return nil
 }
 
-// serviceName is SPEC §4's rule for service names.
-var serviceName = regexp.MustCompile(`^[A-Za-z0-9_.@-]+$`)
-
 // NameList is a comma-separated list of service names; blanks around
 // names and empty items are ignored.
 type NameList []string
@@ -223,7 +227,7 @@ func (n *NameList) Decode(s string) error {
 		if name == "" {
 			continue
 		}
-		if !serviceName.MatchString(name) {
+		if !services.ValidName(name) {
 			return wantError(wantNames)
 		}
 		names = append(names, name)

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// allVariables are the VIGIL_* names of SPEC §7, cleared before each case
+// allVariables are the VIGIL_* names of README "Configuration", cleared before each case
 // so that the environment of the test run cannot leak in.
 var allVariables = []string{
 	"SERVICES_DIR", "INIT_DIR", "FINISH_DIR", "RUN_DIR", "INIT_FAILURE",

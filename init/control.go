@@ -2,10 +2,10 @@ package boot
 
 import (
 	"errors"
-	"path/filepath"
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
@@ -24,7 +24,7 @@ func (v *vigil) listenControl() {
 	if v.envDir == "" {
 		return
 	}
-	srv, err := control.Listen(filepath.Join(string(v.cfg.RunDir), "control.sock"), v.log)
+	srv, err := control.Listen(control.SocketPath(string(v.cfg.RunDir)), v.log)
 	if err != nil {
 		v.log.Warn("running without a control socket", "err", err)
 		return
@@ -40,58 +40,83 @@ func (v *vigil) calls() <-chan *control.Call {
 	return v.ctl.Calls()
 }
 
+// handlers answer the control commands (README "The client"), one per
+// command. Each replies to the call, or leaves it waiting for a state
+// (await); an error is the reply.
+var handlers = map[string]func(v *vigil, c *control.Call) error{
+	control.CmdStatus:  func(v *vigil, c *control.Call) error { c.Reply(v.status(c.Request.Names)); return nil },
+	control.CmdCheck:   func(v *vigil, c *control.Call) error { c.Reply(v.health()); return nil },
+	control.CmdReload:  func(v *vigil, c *control.Call) error { c.Reply(v.reload()); return nil },
+	control.CmdHalt:    (*vigil).halt,
+	control.CmdSignal:  (*vigil).signalServices,
+	control.CmdStart:   (*vigil).startServices,
+	control.CmdStop:    (*vigil).stopServices,
+	control.CmdRestart: (*vigil).restartServices,
+	control.CmdWait:    (*vigil).waitServices,
+}
+
 // onCall answers a control request, or leaves it waiting for a state.
 func (v *vigil) onCall(c *control.Call) {
-	r := c.Request
-	if err := v.refuse(r.Command); err != nil {
-		c.Reply(control.Fail(err))
-		return
-	}
-	var err error
-	switch r.Command {
-	case control.CmdStatus:
-		c.Reply(v.status(r.Names))
-		return
-	case control.CmdCheck:
-		c.Reply(v.health())
-		return
-	case control.CmdReload:
-		c.Reply(v.reload())
-		return
-	case control.CmdHalt:
-		c.Reply(control.Ok())
-		v.fixExitCode(r.Code)
-		v.shutdown(unix.SIGTERM, "vigil halt")
-		return
-	case control.CmdSignal:
-		err = v.signalServices(r.Names, r.Signal)
-	case control.CmdStart:
-		if err = v.sup.Start(r.Names); err == nil {
-			v.await(c, services.UntilReady, nil)
-			return
-		}
-	case control.CmdStop:
-		if err = v.sup.Stop(r.Names); err == nil {
-			v.await(c, services.UntilDown, nil)
-			return
-		}
-	case control.CmdRestart:
-		var gens map[string]int
-		if gens, err = v.sup.Restart(r.Names); err == nil {
-			v.await(c, services.UntilReady, gens)
-			return
-		}
-	case control.CmdWait:
-		v.await(c, map[string]services.Until{
-			control.UntilUp: services.UntilUp, control.UntilReady: services.UntilReady, control.UntilDown: services.UntilDown,
-		}[r.Until], nil)
-		return
+	err := v.refuse(c.Request.Command)
+	if err == nil {
+		err = handlers[c.Request.Command](v, c) // DecodeRequest let only known commands through
 	}
 	if err != nil {
 		c.Reply(control.Fail(err))
-		return
 	}
+}
+
+func (v *vigil) halt(c *control.Call) error {
 	c.Reply(control.Ok())
+	v.fixExitCode(c.Request.Code)
+	v.shutdown(unix.SIGTERM, "vigil halt")
+	return nil
+}
+
+func (v *vigil) signalServices(c *control.Call) error {
+	sig, err := process.ParseSignal(c.Request.Signal)
+	if err == nil {
+		err = v.sup.Signal(c.Request.Names, sig)
+	}
+	if err == nil {
+		c.Reply(control.Ok())
+	}
+	return err
+}
+
+func (v *vigil) startServices(c *control.Call) error {
+	if err := v.sup.Start(c.Request.Names); err != nil {
+		return err
+	}
+	v.await(c, services.UntilReady, nil)
+	return nil
+}
+
+func (v *vigil) stopServices(c *control.Call) error {
+	if err := v.sup.Stop(c.Request.Names); err != nil {
+		return err
+	}
+	v.await(c, services.UntilDown, nil)
+	return nil
+}
+
+func (v *vigil) restartServices(c *control.Call) error {
+	gens, err := v.sup.Restart(c.Request.Names)
+	if err != nil {
+		return err
+	}
+	v.await(c, services.UntilReady, gens)
+	return nil
+}
+
+// untilOf is the state each `vigil wait` flag waits for.
+var untilOf = map[string]services.Until{
+	control.UntilUp: services.UntilUp, control.UntilReady: services.UntilReady, control.UntilDown: services.UntilDown,
+}
+
+func (v *vigil) waitServices(c *control.Call) error {
+	v.await(c, untilOf[c.Request.Until], nil)
+	return nil
 }
 
 // refuse says why a command cannot be taken now: services cannot be
@@ -147,14 +172,6 @@ func (v *vigil) closeControl() {
 	}
 }
 
-func (v *vigil) signalServices(names []string, name string) error {
-	sig, err := services.ParseSignal(name)
-	if err != nil {
-		return err
-	}
-	return v.sup.Signal(names, sig)
-}
-
 func (v *vigil) status(names []string) control.Response {
 	sts, err := v.sup.Status(names)
 	if err != nil {
@@ -199,7 +216,7 @@ func (v *vigil) health() control.Response {
 }
 
 func (v *vigil) reload() control.Response {
-	defs, err := services.Load(string(v.cfg.ServicesDir))
+	defs, err := services.Load(string(v.cfg.ServicesDir), v.cfg.serviceDefaults())
 	if err != nil {
 		return control.Fail(err)
 	}

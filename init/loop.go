@@ -4,11 +4,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
@@ -25,10 +25,10 @@ type vigil struct {
 	pid1    bool
 	devNull *os.File
 
-	baseEnv  []string            // the environment vigil received
-	env      []string            // what children get: baseEnv as init scripts left it
-	envDir   string              // the env snapshot, "" when the run dir could not be made
-	snapshot []services.EnvEntry // the env snapshot as written
+	baseEnv  []string           // the environment vigil received
+	env      []string           // what children get: baseEnv as init scripts left it
+	envDir   string             // the env snapshot, "" when the run dir could not be made
+	snapshot []process.EnvEntry // the env snapshot as written
 
 	cmdArgs   []string
 	cmd       int  // pid (and pgid) of the running CMD; 0 when none runs
@@ -92,11 +92,11 @@ func (v *vigil) step() {
 	case <-v.cmdKill.C():
 		v.cmdKill.fired()
 		v.log.Warn("did not stop in time: SIGKILL", "pid", v.foreground(), "grace", v.cfg.ServicesGracetime.D())
-		services.SignalGroup(v.log, v.foreground(), unix.SIGKILL)
+		process.SignalGroup(v.log, v.foreground(), unix.SIGKILL)
 	case <-v.scriptKill.C():
 		v.scriptKill.fired()
 		v.log.Warn("finish script ran out of time: SIGKILL", "path", v.scriptPath, "timeout", v.cfg.FinishTimeout.D())
-		services.SignalGroup(v.log, v.script, unix.SIGKILL)
+		process.SignalGroup(v.log, v.script, unix.SIGKILL)
 	case <-v.readyWait.C():
 		v.readyWait.fired()
 		v.readyTimeout()
@@ -125,18 +125,6 @@ func (v *vigil) foreground() int {
 	return v.script
 }
 
-func (v *vigil) startCmd() {
-	pid, code, err := startCmd(v.cmdArgs, v.env)
-	if err != nil {
-		v.log.Error("cmd cannot start", "cmd", v.cmdArgs[0], "err", err, "code", code)
-		v.fixExitCode(code)
-		v.shutdown(unix.SIGTERM, "cmd cannot start")
-		return
-	}
-	v.cmd = pid
-	v.log.Debug("cmd started", "pid", pid, "cmd", v.cmdArgs[0])
-}
-
 // fixExitCode sets the exit code from the shutdown's cause, once.
 func (v *vigil) fixExitCode(code int) {
 	if !v.codeFixed {
@@ -148,23 +136,15 @@ func (v *vigil) onSignal(sig unix.Signal) {
 	switch {
 	case isStopSignal(sig) && v.stage >= stageCmd:
 		// Logged, and nothing else: the stages already under way go on.
-		v.log.Info("already shutting down", "signal", unix.SignalName(sig))
+		v.log.Info("already shutting down", "signal", process.SignalName(sig))
 	case isStopSignal(sig):
-		v.shutdown(sig, "signal "+unix.SignalName(sig))
+		v.shutdown(sig, "signal "+process.SignalName(sig))
 	case isForwarded(sig) && v.cmd != 0:
-		services.SignalGroup(v.log, v.cmd, sig)
-		v.log.Debug("forwarded signal", "signal", signalLabel(sig), "pgid", v.cmd)
+		process.SignalGroup(v.log, v.cmd, sig)
+		v.log.Debug("forwarded signal", "signal", process.SignalName(sig), "pgid", v.cmd)
 	default:
-		v.log.Debug("dropped signal", "signal", signalLabel(sig))
+		v.log.Debug("dropped signal", "signal", process.SignalName(sig))
 	}
-}
-
-// signalLabel names sig for the log; real-time signals have no name.
-func signalLabel(sig unix.Signal) string {
-	if name := unix.SignalName(sig); name != "" {
-		return name
-	}
-	return "SIGRTMIN+" + strconv.Itoa(int(sig)-glibcRTMin)
 }
 
 func (v *vigil) onBatch(b reaper.Batch) {

@@ -5,14 +5,14 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/vigil-init/vigil/services"
+	"github.com/vigil-init/vigil/process"
 )
 
 // prepareRunDir creates VIGIL_RUN_DIR and env/ in it, an envdir snapshot
 // of env that init scripts may change, and returns the snapshot as read
 // back. A stale env/ from an earlier boot (a /run kept across restarts) is
 // replaced.
-func prepareRunDir(dir string, env []string) ([]services.EnvEntry, error) {
+func prepareRunDir(dir string, env []string) ([]process.EnvEntry, error) {
 	envDir := filepath.Join(dir, "env")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run dir %s: %w", dir, err)
@@ -23,10 +23,10 @@ func prepareRunDir(dir string, env []string) ([]services.EnvEntry, error) {
 	if err := os.Mkdir(envDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", envDir, err)
 	}
-	if err := services.WriteEnvDir(envDir, env); err != nil {
+	if err := process.WriteEnvDir(envDir, env); err != nil {
 		return nil, fmt.Errorf("write env snapshot: %w", err)
 	}
-	return services.ReadEnvDir(envDir)
+	return process.ReadEnvDir(envDir)
 }
 
 // reloadEnv reads the env snapshot back after an init script: what it
@@ -35,24 +35,24 @@ func (v *vigil) reloadEnv() {
 	if v.envDir == "" {
 		return
 	}
-	now, err := services.ReadEnvDir(v.envDir)
+	now, err := process.ReadEnvDir(v.envDir)
 	if err != nil {
 		v.log.Warn("read env snapshot", "dir", v.envDir, "err", err)
 		return
 	}
-	v.env = services.ApplyEnv(v.baseEnv, envChanges(v.snapshot, now))
+	v.env = process.ApplyEnv(v.baseEnv, envChanges(v.snapshot, now))
 }
 
 // envChanges is what changed between two readings of an envdir: files
 // added or changed, and files removed (as unsets). Comparing readings, not
 // the environment, keeps what the snapshot cannot say as it was: values it
 // could not write, and empty values (which read back as unsets).
-func envChanges(before, after []services.EnvEntry) []services.EnvEntry {
-	old := make(map[string]services.EnvEntry, len(before))
+func envChanges(before, after []process.EnvEntry) []process.EnvEntry {
+	old := make(map[string]process.EnvEntry, len(before))
 	for _, e := range before {
 		old[e.Name] = e
 	}
-	var changes []services.EnvEntry
+	var changes []process.EnvEntry
 	for _, e := range after {
 		if prev, ok := old[e.Name]; !ok || prev != e {
 			changes = append(changes, e)
@@ -61,7 +61,7 @@ func envChanges(before, after []services.EnvEntry) []services.EnvEntry {
 	}
 	for _, e := range before {
 		if _, removed := old[e.Name]; removed {
-			changes = append(changes, services.EnvEntry{Name: e.Name, Unset: true})
+			changes = append(changes, process.EnvEntry{Name: e.Name, Unset: true})
 		}
 	}
 	return changes

@@ -3,8 +3,8 @@ package boot
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,15 +46,13 @@ func (v *vigil) startScript() bool {
 	for len(v.scripts) > 0 {
 		path := v.scripts[0]
 		v.scripts = v.scripts[1:]
-		attr := &syscall.ProcAttr{
+		pid, err := process.Start([]string{path}, process.Attr{
 			Env:   v.env,
 			Files: []uintptr{v.devNull.Fd(), 1, 2},
-			Sys:   &syscall.SysProcAttr{Setpgid: true},
-		}
-		pid, err := syscall.ForkExec(path, []string{path}, attr)
+		})
 		if err != nil {
 			v.log.Error("script cannot start", "path", path, "err", err)
-			if v.stage == stageInit && v.scriptFailed(path, exitNotExecutable) {
+			if v.stage == stageInit && v.scriptFailed(path, process.FailureCode(err)) {
 				return false
 			}
 			continue

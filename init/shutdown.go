@@ -3,88 +3,9 @@ package boot
 import (
 	"os"
 
-	"github.com/vigil-init/vigil/services"
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
-
-// stage is where vigil is in its life: the boot of SPEC §2, then the
-// shutdown stages of SPEC §6.
-type stage int
-
-const (
-	stageInit      stage = iota // init scripts run, one at a time
-	stageServices               // services start; the CMD waits for them to be ready
-	stageRunning                // the CMD runs (or vigil waits for a signal)
-	stageCmd                    // 1: the CMD (or init script) got the trigger; waiting for it
-	stageStopping               // 2: services stop in reverse dependency order
-	stageFinish                 // 3: finish scripts run, one at a time
-	stageLeftovers              // 4: everything left got TERM; waiting for none to be left
-)
-
-func (st stage) String() string {
-	return [...]string{"init scripts", "starting services", "running", "stopping cmd",
-		"stopping services", "finish scripts", "stopping leftovers"}[st]
-}
-
-// advance moves through the stages as far as their conditions allow. It
-// runs after every event.
-func (v *vigil) advance() {
-	for !v.done {
-		if v.stage < stageCmd {
-			v.checkHalt() // first: a failed essential service is not "ready"
-		}
-		before := v.stage
-		switch v.stage {
-		case stageInit:
-			// startScript may have started the shutdown (a script that
-			// cannot run, under stop): then the boot goes no further.
-			if v.script == 0 && !v.startScript() && v.stage == stageInit {
-				v.enterServices()
-			}
-		case stageServices:
-			if ready, _ := v.sup.Ready(); ready {
-				v.enterRunning()
-			}
-		case stageRunning:
-		case stageCmd:
-			if v.foreground() == 0 {
-				v.stage = stageStopping
-				v.sup.Shutdown()
-			}
-		case stageStopping:
-			if v.sup.Down() {
-				v.stage = stageFinish
-				v.scripts = v.listScripts(string(v.cfg.FinishDir))
-			}
-		case stageFinish:
-			if v.script == 0 && !v.startScript() {
-				v.stopLeftovers()
-			}
-		case stageLeftovers:
-			v.done = v.childless && v.nothingLeft()
-		}
-		if v.stage == before {
-			return
-		}
-	}
-}
-
-func (v *vigil) enterServices() {
-	v.stage = stageServices
-	v.sup.SetEnv(v.env)
-	v.sup.Boot(v.cfg.Disable)
-	if d := v.cfg.ReadyTimeout.D(); d > 0 {
-		v.readyWait.set(d)
-	}
-}
-
-func (v *vigil) enterRunning() {
-	v.readyWait.stop()
-	v.stage = stageRunning
-	if len(v.cmdArgs) > 0 {
-		v.startCmd()
-	}
-}
 
 // checkHalt starts the shutdown when an essential service is down for good.
 func (v *vigil) checkHalt() {
@@ -110,8 +31,8 @@ func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 	v.stage = stageCmd
 	if pid := v.foreground(); pid != 0 {
 		// CONT after the trigger: a stopped process cannot act on it otherwise.
-		services.SignalGroup(v.log, pid, trigger)
-		services.SignalGroup(v.log, pid, unix.SIGCONT)
+		process.SignalGroup(v.log, pid, trigger)
+		process.SignalGroup(v.log, pid, unix.SIGCONT)
 		v.cmdKill.set(v.cfg.ServicesGracetime.D())
 	}
 }
@@ -140,10 +61,10 @@ func (v *vigil) killLeftovers() {
 func (v *vigil) abandon() {
 	v.log.Warn("shutdown timeout: SIGKILL to everything left", "timeout", v.cfg.ShutdownTimeout.D())
 	if v.cmd != 0 {
-		services.SignalGroup(v.log, v.cmd, unix.SIGKILL)
+		process.SignalGroup(v.log, v.cmd, unix.SIGKILL)
 		v.fixExitCode(exitSignalBase + int(unix.SIGKILL))
 	}
-	services.SignalGroup(v.log, v.script, unix.SIGKILL)
+	process.SignalGroup(v.log, v.script, unix.SIGKILL)
 	v.sup.KillAll()
 	v.signalLeftovers(unix.SIGKILL)
 	v.done = true
@@ -155,7 +76,7 @@ func (v *vigil) abandon() {
 func (v *vigil) signalLeftovers(sig unix.Signal) {
 	if v.pid1 {
 		if err := unix.Kill(-1, sig); err != nil && err != unix.ESRCH {
-			v.log.Warn("signal all processes", "signal", unix.SignalName(sig), "err", err)
+			v.log.Warn("signal all processes", "signal", process.SignalName(sig), "err", err)
 		}
 		return
 	}
@@ -170,10 +91,10 @@ func (v *vigil) signalLeftovers(sig unix.Signal) {
 	}
 	for _, p := range descendants(procs, os.Getpid()) {
 		if err := unix.Kill(p.pid, sig); err != nil && err != unix.ESRCH {
-			v.log.Warn("signal leftover", "pid", p.pid, "name", p.name, "signal", unix.SignalName(sig), "err", err)
+			v.log.Warn("signal leftover", "pid", p.pid, "name", p.name, "signal", process.SignalName(sig), "err", err)
 			continue
 		}
-		v.log.Debug("signalled leftover", "pid", p.pid, "name", p.name, "signal", unix.SignalName(sig))
+		v.log.Debug("signalled leftover", "pid", p.pid, "name", p.name, "signal", process.SignalName(sig))
 	}
 }
 

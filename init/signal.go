@@ -4,29 +4,20 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
 // stopSignals start the shutdown; the CMD gets the same signal first.
 var stopSignals = []os.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGQUIT}
 
-// forwardSignals go to the CMD's process group (SPEC §3). Real-time
-// signals are added by notifySignals.
+// forwardSignals go to the CMD's process group (README "Signals"). The
+// real-time signals from process.FirstCatchableRT up are added by
+// notifySignals: the Go runtime keeps 34 for itself.
 var forwardSignals = []os.Signal{
 	unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH, unix.SIGALRM,
 	unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPWR,
 }
-
-// The real-time signals vigil forwards. glibc reserves 32 and 33, so its
-// SIGRTMIN is 34, but the Go runtime reserves 34 too (musl's SIGSYNCCALL,
-// golang/go#39343): it leaves 34 at its default action and signal.Notify
-// cannot catch it. So 35 (SIGRTMIN+1) to 64 are forwarded; 34 is dropped by
-// the kernel when vigil is PID 1 and ends vigil otherwise.
-const (
-	glibcRTMin = 34 // SIGRTMIN as C programs see it; names count from it
-	sigRTMin   = 35
-	sigRTMax   = 64
-)
 
 // signalBuffer is large so that a burst of forwarded signals is not dropped
 // while the supervisor loop is busy: os/signal drops what does not fit.
@@ -42,7 +33,7 @@ const signalBuffer = 256
 func notifySignals() <-chan os.Signal {
 	ch := make(chan os.Signal, signalBuffer)
 	sigs := append(append([]os.Signal{unix.SIGPIPE}, stopSignals...), forwardSignals...)
-	for n := sigRTMin; n <= sigRTMax; n++ {
+	for n := process.FirstCatchableRT; n <= process.RTMax; n++ {
 		sigs = append(sigs, unix.Signal(n))
 	}
 	signal.Notify(ch, sigs...)
@@ -67,5 +58,5 @@ func isForwarded(sig os.Signal) bool {
 		}
 	}
 	n, ok := sig.(unix.Signal)
-	return ok && n >= sigRTMin && n <= sigRTMax
+	return ok && n >= process.FirstCatchableRT && n <= process.RTMax
 }

@@ -1,10 +1,10 @@
 package services
 
 import (
-	"errors"
 	"os"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
 )
@@ -64,11 +64,7 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 // spawnFailure is the exit a run that could not be executed stands for,
 // as a shell would report it: 127 not found, 126 not executable.
 func spawnFailure(err error) reaper.Exit {
-	code := 126
-	if errors.Is(err, unix.ENOENT) {
-		code = 127
-	}
-	return reaper.Exit{Status: unix.WaitStatus(code << 8)}
+	return reaper.Exit{Status: unix.WaitStatus(process.FailureCode(err) << 8)}
 }
 
 // becomeReady marks the service ready (Starting → Up).
@@ -90,7 +86,7 @@ func (s *Supervisor) stopRun(svc *service, _ reaper.Exit) {
 		p.stdout.Close() // vigil's write end: the logger reads to EOF and exits
 		p.stdout = nil
 		svc.draining = true
-		s.setTimer(svc, s.timeoutKill(svc.def))
+		s.setDeadline(svc, svc.def.TimeoutKill)
 		return
 	}
 	s.sendDownSignal(svc)
@@ -101,12 +97,10 @@ func (s *Supervisor) sendDownSignal(svc *service) {
 	if sig == 0 {
 		sig = unix.SIGTERM
 	}
-	s.log.Info("service stopping", "service", svc.def.Name, "pid", svc.pid, "signal", unix.SignalName(sig))
+	s.log.Info("service stopping", "service", svc.def.Name, "pid", svc.pid, "signal", process.SignalName(sig))
 	s.signal(svc.pid, sig)
 	s.signal(svc.pid, unix.SIGCONT)
-	if d := s.timeoutKill(svc.def); d >= 0 {
-		s.setTimer(svc, d)
-	}
+	s.setDeadline(svc, svc.def.TimeoutKill)
 }
 
 // escalate is timeout-kill running out in Stopping: a draining logger gets
@@ -128,7 +122,7 @@ func (s *Supervisor) runExited(svc *service, e reaper.Exit) {
 	svc.pid, svc.draining = 0, false
 	attrs := []any{"service", svc.def.Name, "pid", e.Pid, "code", e.Code()}
 	if e.Status.Signaled() {
-		attrs = append(attrs, "signal", unix.SignalName(e.Status.Signal()))
+		attrs = append(attrs, "signal", process.SignalName(e.Status.Signal()))
 	}
 	s.log.Info("service exited", attrs...)
 	s.afterExit(svc, e)
@@ -154,9 +148,7 @@ func (s *Supervisor) afterExit(svc *service, e reaper.Exit) {
 		return
 	}
 	svc.finishPid, svc.state = pid, StateFinishing
-	if d := s.timeoutFinish(def); d >= 0 {
-		s.setTimer(svc, d)
-	}
+	s.setDeadline(svc, def.TimeoutFinish)
 }
 
 // killFinish is timeout-finish running out.
@@ -220,18 +212,4 @@ func (s *Supervisor) downForGood(svc *service, why string) {
 func (s *Supervisor) cancelRestart(svc *service, _ reaper.Exit) {
 	s.stopTimer(svc)
 	svc.state = StateDown
-}
-
-func (s *Supervisor) timeoutKill(def *Definition) time.Duration {
-	if def.TimeoutKill == 0 {
-		return s.opts.TimeoutKill
-	}
-	return def.TimeoutKill
-}
-
-func (s *Supervisor) timeoutFinish(def *Definition) time.Duration {
-	if def.TimeoutFinish == 0 {
-		return s.opts.TimeoutFinish
-	}
-	return def.TimeoutFinish
 }

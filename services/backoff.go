@@ -2,7 +2,7 @@ package services
 
 import "time"
 
-// Restart delays (SPEC §4): a run that lasted longRun or more restarts at
+// Restart delays (README "Services"): a run that lasted longRun or more restarts at
 // once; one that keeps dying fast waits firstDelay, doubled at each fast
 // death, at most maxDelay. A crash loop thus never spins a CPU: the tenth
 // fast death in a row waits the full 30 s.

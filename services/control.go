@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
 )
@@ -195,7 +196,7 @@ func exitText(e *reaper.Exit) string {
 	case e == nil:
 		return "none"
 	case e.Status.Signaled():
-		return "signal " + unix.SignalName(e.Status.Signal())
+		return "signal " + process.SignalName(e.Status.Signal())
 	}
 	return fmt.Sprintf("exit %d", e.Status.ExitStatus())
 }

@@ -3,10 +3,11 @@ package services
 import (
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
-// Definition is one service directory, parsed and validated (SPEC §4).
+// Definition is one service directory, parsed and validated (README "Services").
 type Definition struct {
 	Name string // the directory entry's name; a logger is named "NAME/log"
 	Dir  string // absolute path of the service directory (symlinks resolved)
@@ -15,35 +16,50 @@ type Definition struct {
 	Finish string // absolute path of finish, "" if none
 	Check  string // absolute path of check, "" if none
 
-	Down           bool          // a down file exists: not started at boot
-	NotificationFD int           // N ≥ 3 from notification-fd; 0 if none
-	TimeoutKill    time.Duration // from timeout-kill; 0 means the default (VIGIL_SERVICES_GRACETIME), NoTimeout (a 0 in the file) never SIGKILL
-	TimeoutFinish  time.Duration // from timeout-finish; 0 means the default (VIGIL_FINISH_TIMEOUT), NoTimeout (a 0 in the file) no limit
-	DownSignal     unix.Signal   // from down-signal; SIGTERM when absent
-	Dependencies   []string      // from dependencies and dependencies.d/, sorted, unique
-	Env            []EnvEntry    // from env/, in file-name order
-	User           *User         // from user; nil when absent
-	Restart        Restart       // from restart; RestartAlways when absent
-	Essential      bool          // an essential file exists
+	Down           bool               // a down file exists: not started at boot
+	NotificationFD int                // N ≥ 3 from notification-fd; 0 if none
+	TimeoutKill    Timeout            // from timeout-kill, else Defaults.TimeoutKill; NoLimit: never SIGKILL
+	TimeoutFinish  Timeout            // from timeout-finish, else Defaults.TimeoutFinish
+	DownSignal     unix.Signal        // from down-signal; SIGTERM when absent
+	Dependencies   []string           // from dependencies and dependencies.d/, sorted, unique
+	Env            []process.EnvEntry // from env/, in file-name order
+	User           *process.User      // from user; nil when absent
+	Restart        Restart            // from restart; RestartAlways when absent
+	Essential      bool               // an essential file exists
 
 	Log *Definition // the logger from log/, nil if none
 }
 
-// EnvEntry is one file of an envdir: set Name to Value, or unset it.
-type EnvEntry struct {
-	Name  string
-	Value string
-	Unset bool // the file was empty
+// Timeout is how long something may take before vigil steps in: a
+// duration, or no limit at all. A definition's timeouts are resolved when
+// it is loaded (the file's value, else vigil's default), so no "use the
+// default" or "no limit" number ever reaches a timer.
+type Timeout struct {
+	d       time.Duration
+	limited bool
 }
 
-// User is a resolved user file: who the service's processes run as.
-type User struct {
-	Spec   string   // the file's content as written, for messages
-	Uid    uint32   //
-	Gid    uint32   //
-	Groups []uint32 // supplementary groups, from /etc/group
-	Name   string   // USER and LOGNAME: the passwd name, or the number when there is no entry
-	Home   string   // HOME: from /etc/passwd, "/" when there is no entry
+// NoLimit is the Timeout that never runs out: a 0 in timeout-kill or
+// timeout-finish, as in s6.
+var NoLimit = Timeout{}
+
+// Limit is the Timeout of d.
+func Limit(d time.Duration) Timeout { return Timeout{d: d, limited: true} }
+
+// Duration returns the limit; ok is false for NoLimit.
+func (t Timeout) Duration() (d time.Duration, ok bool) { return t.d, t.limited }
+
+func (t Timeout) String() string {
+	if !t.limited {
+		return "no limit"
+	}
+	return t.d.String()
+}
+
+// Defaults are the values a definition takes for the files it lacks.
+type Defaults struct {
+	TimeoutKill   time.Duration // VIGIL_SERVICES_GRACETIME
+	TimeoutFinish time.Duration // VIGIL_FINISH_TIMEOUT
 }
 
 // Restart is a restart policy.

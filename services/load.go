@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,11 +15,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// NoTimeout is a timeout-kill or timeout-finish of 0 in the file: no limit,
-// as in s6 (never SIGKILL; let finish run as long as it takes). A timeout
-// of 0 in a Definition means the file is absent: use vigil's default.
-const NoTimeout time.Duration = -1
 
 // maxNotificationFD bounds notification-fd: the spawner hands a child its
 // fds as a slice indexed by number, and no real service uses more.
@@ -49,13 +43,13 @@ func (e *DefinitionError) Error() string {
 // Unwrap returns the underlying error.
 func (e *DefinitionError) Unwrap() error { return e.Err }
 
-// Load reads and validates every service directory in dir (SPEC §4) and
+// Load reads and validates every service directory in dir (README "Services") and
 // returns the definitions sorted by name. A missing dir means no services.
 // Entries beginning with "." and top-level files are ignored; symlinks to
 // directories are followed. The first problem found, in name order, is
 // returned as a *DefinitionError; dependency cycles are looked for once
 // every service has loaded.
-func Load(dir string) ([]*Definition, error) {
+func Load(dir string, defaults Defaults) ([]*Definition, error) {
 	names, err := listServices(dir)
 	if err != nil || len(names) == 0 {
 		return nil, err
@@ -66,7 +60,7 @@ func Load(dir string) ([]*Definition, error) {
 	}
 	defs := make([]*Definition, 0, len(names))
 	for _, name := range names {
-		d, err := loadService(name, filepath.Join(dir, name), known)
+		d, err := loadService(name, filepath.Join(dir, name), known, defaults)
 		if err != nil {
 			return nil, err
 		}
@@ -111,19 +105,31 @@ func listServices(dir string) ([]string, error) {
 	return names, nil
 }
 
-// validName matches a service name.
-var validName = regexp.MustCompile(`^[A-Za-z0-9_.@-]+$`).MatchString
+// ValidName reports whether name is a service name: one or more of
+// letters, digits and _ . @ - (README "Services"). A byte loop, not a
+// regexp: it is all the matching vigil needs.
+func ValidName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '_' || c == '.' || c == '@' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return name != ""
+}
 
 // nameForm is the accepted form of a service name, for error messages.
 const nameForm = "want letters, digits and _ . @ -"
 
 // loadService parses the service directory at path. known holds the names
 // of all services, for its dependencies.
-func loadService(name, path string, known map[string]bool) (*Definition, error) {
-	if !validName(name) {
+func loadService(name, path string, known map[string]bool, defaults Defaults) (*Definition, error) {
+	if !ValidName(name) {
 		return nil, &DefinitionError{Service: name, Problem: "invalid name; " + nameForm}
 	}
-	p := &parser{service: name}
+	p := &parser{service: name, defaults: defaults}
 	p.dir = p.resolve(path)
 	d := p.common(name)
 	d.Check = p.executable("check", d.User, false)
@@ -141,10 +147,11 @@ func loadService(name, path string, known map[string]bool) (*Definition, error) 
 // parser reads the files of one service directory (or its log/), keeping
 // the first problem found: later steps still run, but cannot replace it.
 type parser struct {
-	service string // the service's name, for errors
-	prefix  string // "log/" while reading the logger, for errors
-	dir     string // the directory being read, absolute, symlinks resolved
-	err     error  // the first *DefinitionError
+	service  string   // the service's name, for errors
+	prefix   string   // "log/" while reading the logger, for errors
+	dir      string   // the directory being read, absolute, symlinks resolved
+	defaults Defaults // for the files that are absent
+	err      error    // the first *DefinitionError
 }
 
 // fail records a problem with file, unless one is recorded already.
@@ -175,8 +182,8 @@ func (p *parser) common(name string) *Definition {
 	d.Run = p.executable("run", d.User, true)
 	d.Finish = p.executable("finish", d.User, false)
 	d.NotificationFD = p.notificationFD()
-	d.TimeoutKill = p.timeout("timeout-kill")
-	d.TimeoutFinish = p.timeout("timeout-finish")
+	d.TimeoutKill = p.timeout("timeout-kill", p.defaults.TimeoutKill)
+	d.TimeoutFinish = p.timeout("timeout-finish", p.defaults.TimeoutFinish)
 	d.DownSignal = p.downSignal()
 	d.Env = p.env()
 	return d
@@ -196,7 +203,7 @@ func (p *parser) logger() *Definition {
 		p.fail("log", "not a directory; want a directory with its own run", nil)
 		return nil
 	}
-	lp := &parser{service: p.service, prefix: "log/", err: p.err}
+	lp := &parser{service: p.service, prefix: "log/", defaults: p.defaults, err: p.err}
 	lp.dir = lp.resolve(path)
 	d := lp.common(p.service + "/log")
 	p.err = lp.err
@@ -248,17 +255,17 @@ func (p *parser) notificationFD() int {
 }
 
 // timeout parses timeout-kill or timeout-finish: whole milliseconds, 0 for
-// no limit (NoTimeout). An absent file gives 0: vigil's default.
-func (p *parser) timeout(file string) time.Duration {
+// no limit. An absent (or invalid) file gives def, vigil's default.
+func (p *parser) timeout(file string, def time.Duration) Timeout {
 	const want = "want a whole number of milliseconds (0 for no limit)"
 	n, ok := p.number(file, want, 0, math.MaxInt64/int64(time.Millisecond))
 	switch {
 	case !ok:
-		return 0
+		return Limit(def)
 	case n == 0:
-		return NoTimeout
+		return NoLimit
 	}
-	return time.Duration(n) * time.Millisecond
+	return Limit(time.Duration(n) * time.Millisecond)
 }
 
 // number parses an optional file holding a decimal number from min to max;
@@ -268,8 +275,9 @@ func (p *parser) number(file, want string, min, max int64) (n int64, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if !isDigits(s) || err != nil || n < min || n > max {
+	u, err := strconv.ParseUint(s, 10, 63) // digits only: no sign, no "0x"
+	n = int64(u)
+	if err != nil || n < min || n > max {
 		p.fail(file, fmt.Sprintf("invalid value %q; %s", s, want), nil)
 		return 0, false
 	}
@@ -335,7 +343,7 @@ func (p *parser) dependenciesDir(known map[string]bool) []string {
 func (p *parser) checkDeps(file string, names []string, known map[string]bool) {
 	for _, name := range names {
 		switch {
-		case !validName(name):
+		case !ValidName(name):
 			p.fail(file, fmt.Sprintf("invalid service name %q; %s", name, nameForm), nil)
 		case name == p.service:
 			p.fail(file, "a service cannot depend on itself", nil)
@@ -353,7 +361,7 @@ func parseDependencies(data []byte) ([]string, error) {
 	for i, line := range strings.Split(string(data), "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		name := strings.TrimSpace(line)
-		if name != "" && !validName(name) {
+		if name != "" && !ValidName(name) {
 			return nil, fmt.Errorf("line %d: invalid service name %q; %s", i+1, name, nameForm)
 		}
 		if name != "" {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -106,11 +107,15 @@ func base(dir, name string) *Definition {
 	return &Definition{
 		Name: name, Dir: dir, Run: filepath.Join(dir, "run"),
 		DownSignal: unix.SIGTERM, Restart: RestartAlways,
+		TimeoutKill: Limit(testDefaults.TimeoutKill), TimeoutFinish: Limit(testDefaults.TimeoutFinish),
 	}
 }
 
+// testDefaults are the defaults Load gets in these tests.
+var testDefaults = Defaults{TimeoutKill: 5 * time.Second, TimeoutFinish: 4 * time.Second}
+
 func TestLoadFiles(t *testing.T) {
-	www := &User{Spec: "www", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
+	www := &process.User{Spec: "www", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
 	tests := []struct {
 		name  string
 		files tree // within the service dir "svc"; run is added
@@ -123,10 +128,10 @@ func TestLoadFiles(t *testing.T) {
 		{"essential", tree{"essential": txt("")}, func(d *Definition) { d.Essential = true }},
 		{"notification-fd", tree{"notification-fd": txt(" 5 \n")}, func(d *Definition) { d.NotificationFD = 5 }},
 		{"notification-fd 3", tree{"notification-fd": txt("3")}, func(d *Definition) { d.NotificationFD = 3 }},
-		{"timeout-kill", tree{"timeout-kill": txt("2500\n")}, func(d *Definition) { d.TimeoutKill = 2500 * time.Millisecond }},
-		{"timeout-kill 0", tree{"timeout-kill": txt("0\n")}, func(d *Definition) { d.TimeoutKill = NoTimeout }},
-		{"timeout-finish", tree{"timeout-finish": txt("100")}, func(d *Definition) { d.TimeoutFinish = 100 * time.Millisecond }},
-		{"timeout-finish 0", tree{"timeout-finish": txt("0")}, func(d *Definition) { d.TimeoutFinish = NoTimeout }},
+		{"timeout-kill", tree{"timeout-kill": txt("2500\n")}, func(d *Definition) { d.TimeoutKill = Limit(2500 * time.Millisecond) }},
+		{"timeout-kill 0", tree{"timeout-kill": txt("0\n")}, func(d *Definition) { d.TimeoutKill = NoLimit }},
+		{"timeout-finish", tree{"timeout-finish": txt("100")}, func(d *Definition) { d.TimeoutFinish = Limit(100 * time.Millisecond) }},
+		{"timeout-finish 0", tree{"timeout-finish": txt("0")}, func(d *Definition) { d.TimeoutFinish = NoLimit }},
 		{"down-signal name", tree{"down-signal": txt("QUIT\n")}, func(d *Definition) { d.DownSignal = unix.SIGQUIT }},
 		{"down-signal SIG", tree{"down-signal": txt(" SIGHUP ")}, func(d *Definition) { d.DownSignal = unix.SIGHUP }},
 		{"down-signal number", tree{"down-signal": txt("10")}, func(d *Definition) { d.DownSignal = unix.SIGUSR1 }},
@@ -135,7 +140,7 @@ func TestLoadFiles(t *testing.T) {
 			"dependencies.d/a": txt(""), "dependencies.d/c": txt(""), "dependencies.d/.keep": txt(""),
 		}, func(d *Definition) { d.Dependencies = []string{"a", "b", "c"} }},
 		{"env", tree{"env/A": txt("1\n"), "env/B": txt("")}, func(d *Definition) {
-			d.Env = []EnvEntry{{Name: "A", Value: "1"}, {Name: "B", Unset: true}}
+			d.Env = []process.EnvEntry{{Name: "A", Value: "1"}, {Name: "B", Unset: true}}
 		}},
 		{"user", tree{"user": txt("www\n")}, func(d *Definition) { d.User = www }},
 		{"restart always", tree{"restart": txt("always\n")}, func(d *Definition) {}},
@@ -149,10 +154,10 @@ func TestLoadFiles(t *testing.T) {
 		}, func(d *Definition) {
 			l := base(filepath.Join(d.Dir, "log"), "svc/log")
 			l.Finish = filepath.Join(l.Dir, "finish")
-			l.User = &User{Spec: "33", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
-			l.Env = []EnvEntry{{Name: "X", Value: "y"}}
+			l.User = &process.User{Spec: "33", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
+			l.Env = []process.EnvEntry{{Name: "X", Value: "y"}}
 			l.DownSignal, l.NotificationFD = unix.SIGHUP, 4
-			l.TimeoutKill, l.TimeoutFinish = 10*time.Millisecond, NoTimeout
+			l.TimeoutKill, l.TimeoutFinish = Limit(10*time.Millisecond), NoLimit
 			d.Log = l
 		}},
 	}
@@ -168,7 +173,7 @@ func TestLoadFiles(t *testing.T) {
 			writeTree(t, root, files)
 			want := base(filepath.Join(resolved(t, root), "svc"), "svc")
 			tt.want(want)
-			defs, err := Load(root)
+			defs, err := Load(root, testDefaults)
 			if err != nil {
 				t.Fatalf("Load(%s) error: %v", tt.name, err)
 			}
@@ -205,9 +210,9 @@ func TestLoadDirectory(t *testing.T) {
 		"linked": {link: target}, "file-link": {link: "README"},
 		"web@1/run": exe, "a_b.c-d/run": exe,
 	})
-	defs, err := Load(root)
+	defs, err := Load(root, testDefaults)
 	if err != nil {
-		t.Fatalf("Load(dir) error: %v", err)
+		t.Fatalf("Load(dir, testDefaults) error: %v", err)
 	}
 	var got []string
 	for _, d := range defs {
@@ -215,13 +220,13 @@ func TestLoadDirectory(t *testing.T) {
 	}
 	want := []string{"a_b.c-d", "db", "linked", "web", "web@1"}
 	if !slices.Equal(got, want) {
-		t.Errorf("Load(dir) names = %q; want %q", got, want)
+		t.Errorf("Load(dir, testDefaults) names = %q; want %q", got, want)
 	}
 	if i := slices.Index(got, "linked"); i >= 0 && defs[i].Dir != resolved(t, target) {
-		t.Errorf("Load(dir) linked Dir = %s; want %s", defs[i].Dir, resolved(t, target))
+		t.Errorf("Load(dir, testDefaults) linked Dir = %s; want %s", defs[i].Dir, resolved(t, target))
 	}
 	for _, dir := range []string{filepath.Join(root, "missing"), t.TempDir()} {
-		if defs, err := Load(dir); defs != nil || err != nil {
+		if defs, err := Load(dir, testDefaults); defs != nil || err != nil {
 			t.Errorf("Load(%s) = %v, %v; want nil, nil", dir, defs, err)
 		}
 	}
@@ -275,9 +280,9 @@ func TestLoadErrors(t *testing.T) {
 		{"timeout-finish go syntax", tree{"web/run": exe, "web/timeout-finish": txt("10s")},
 			`service web: timeout-finish: invalid value "10s"; want a whole number of milliseconds (0 for no limit)`},
 		{"down-signal unknown", tree{"web/run": exe, "web/down-signal": txt("FOO\n")},
-			`service web: down-signal: invalid value "FOO"; ` + signalForm},
+			`service web: down-signal: invalid value "FOO"; ` + process.SignalForm},
 		{"down-signal 0", tree{"web/run": exe, "web/down-signal": txt("0")},
-			`service web: down-signal: invalid value "0"; ` + signalForm},
+			`service web: down-signal: invalid value "0"; ` + process.SignalForm},
 		{"restart unknown", tree{"web/run": exe, "web/restart": txt("sometimes\n")},
 			`service web: restart: invalid value "sometimes"; want always, on-failure or never`},
 		{"unknown dependency", tree{"web/run": exe, "web/dependencies": txt("db\n")},
@@ -308,7 +313,7 @@ func TestLoadErrors(t *testing.T) {
 		{"log is a file", tree{"web/run": exe, "web/log": txt("")},
 			"service web: log: not a directory; want a directory with its own run"},
 		{"log bad down-signal", tree{"web/run": exe, "web/log/run": exe, "web/log/down-signal": txt("NOPE")},
-			`service web: log/down-signal: invalid value "NOPE"; ` + signalForm},
+			`service web: log/down-signal: invalid value "NOPE"; ` + process.SignalForm},
 		{"env name with =", tree{"web/run": exe, "web/env/A=B": txt("x")},
 			`service web: env/A=B: a variable name cannot contain '='`},
 		{"broken service symlink", tree{"web": {link: "nowhere"}}, "service web: broken symlink: no such file or directory"},
@@ -323,7 +328,7 @@ func TestLoadErrors(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tt.files)
 			want := strings.NewReplacer("PASSWD", passwdFile, "GROUP", groupFile, "OWNER", owner).Replace(tt.want)
-			defs, err := Load(root)
+			defs, err := Load(root, testDefaults)
 			var derr *DefinitionError
 			if !errors.As(err, &derr) {
 				t.Fatalf("Load(%s) = %v, %v; want *DefinitionError", tt.name, defs, err)
@@ -346,15 +351,15 @@ func TestLoadCannotSwitch(t *testing.T) {
 		{1000, 0, "1000:0", ""},
 		{33, 33, "www", ""},
 		{0, 0, "www", ""},
-		{1000, 1000, "www", `service web: user: vigil runs as uid 1000 gid 1000 and cannot switch to uid 33 gid 33 ("www"); run the container as root or remove the user file`},
-		{1000, 0, "1000", `service web: user: vigil runs as uid 1000 gid 0 and cannot switch to uid 1000 gid 1000 ("1000"); run the container as root or remove the user file`},
+		{1000, 1000, "www", `service web: user: running as uid 1000 gid 1000, cannot switch to uid 33 gid 33 ("www"): only root can`},
+		{1000, 0, "1000", `service web: user: running as uid 1000 gid 0, cannot switch to uid 1000 gid 1000 ("1000"): only root can`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
 			fakeIDs(t, tt.uid, tt.gid)
 			root := t.TempDir()
 			writeTree(t, root, tree{"web/run": exe, "web/user": txt(tt.user)})
-			_, err := Load(root)
+			_, err := Load(root, testDefaults)
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -371,7 +376,7 @@ func TestLoadUnreadable(t *testing.T) {
 	if err := os.WriteFile(root, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(root)
+	_, err := Load(root, testDefaults)
 	want := "services directory " + root + ": not a directory"
 	if err == nil || err.Error() != want || !errors.Is(err, unix.ENOTDIR) {
 		t.Errorf("Load(file) = %v; want %s", err, want)
@@ -388,7 +393,7 @@ func FuzzDependencies(f *testing.F) {
 			return
 		}
 		for _, n := range names {
-			if !validName(n) || strings.ContainsAny(n, "#\n \t") {
+			if !ValidName(n) || strings.ContainsAny(n, "#\n \t") {
 				t.Errorf("parseDependencies(%q) = %q; want only valid names", data, names)
 			}
 		}
@@ -410,7 +415,7 @@ func TestLoadExecutableByVigil(t *testing.T) {
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			root := t.TempDir()
 			writeTree(t, root, tree{"web/run": {content: "x", mode: tt.mode}})
-			_, err := Load(root)
+			_, err := Load(root, testDefaults)
 			got := ""
 			if err != nil {
 				got = err.Error()

@@ -1,16 +1,11 @@
 package services
 
 import (
-	"os"
 	"strconv"
-	"syscall"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
-
-// closedFD in a ProcAttr.Files slot closes that descriptor in the child:
-// the gaps below a notification fd stay closed.
-const closedFD = ^uintptr(0)
 
 // role is what a child process is to its service.
 type role int
@@ -38,18 +33,12 @@ type child struct {
 // files are the child's descriptors: index = descriptor number.
 func (s *Supervisor) spawn(svc *service, r role, path string, args []string, files []uintptr) (int, error) {
 	def := svc.def
-	attr := &syscall.ProcAttr{
+	pid, err := s.start(append([]string{path}, args...), process.Attr{
 		Dir:   def.Dir,
 		Env:   s.environ(def),
 		Files: files,
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
-	}
-	// Load refused every user but vigil's own when vigil is not root, so
-	// without root there is nothing to switch (and setgroups would fail).
-	if u := def.User; u != nil && os.Geteuid() == 0 {
-		attr.Sys.Credential = &syscall.Credential{Uid: u.Uid, Gid: u.Gid, Groups: u.Groups}
-	}
-	pid, err := syscall.ForkExec(path, append([]string{path}, args...), attr)
+		User:  def.User,
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -57,16 +46,16 @@ func (s *Supervisor) spawn(svc *service, r role, path string, args []string, fil
 	return pid, nil
 }
 
-// environ is a service process's environment (SPEC §5): the container's,
-// the user's HOME, USER and LOGNAME, the service's env/ (which may override
-// them), and VIGIL_SERVICE.
+// environ is a service process's environment (README "Services"): the
+// container's, the user's HOME, USER and LOGNAME, the service's env/
+// (which may override them), and VIGIL_SERVICE.
 func (s *Supervisor) environ(def *Definition) []string {
 	env := s.env
 	if def.User != nil {
-		env = ApplyEnv(env, def.User.Environ())
+		env = process.ApplyEnv(env, def.User.Environ())
 	}
-	env = ApplyEnv(env, def.Env)
-	return ApplyEnv(env, []EnvEntry{{Name: "VIGIL_SERVICE", Value: def.Name}})
+	env = process.ApplyEnv(env, def.Env)
+	return process.ApplyEnv(env, []process.EnvEntry{{Name: "VIGIL_SERVICE", Value: def.Name}})
 }
 
 // stdio is the descriptors 0-2 of svc's processes: stdin /dev/null (a
@@ -87,7 +76,7 @@ func (s *Supervisor) stdio(svc *service) []uintptr {
 // withFD returns files with fd placed at descriptor n, gaps closed.
 func withFD(files []uintptr, n int, fd uintptr) []uintptr {
 	for len(files) <= n {
-		files = append(files, closedFD)
+		files = append(files, process.Closed)
 	}
 	files[n] = fd
 	return files
@@ -95,7 +84,8 @@ func withFD(files []uintptr, n int, fd uintptr) []uintptr {
 
 // exitArgs are finish's arguments for a run that ended with status:
 // the exit code (256 when a signal killed it), the signal number (0 if
-// none), and the service name (SPEC §4, as s6 and runit pass them).
+// none), and the service name (README "Services", as s6 and runit pass
+// them).
 func exitArgs(status unix.WaitStatus, name string) []string {
 	code, sig := status.ExitStatus(), 0
 	if status.Signaled() {

@@ -1,7 +1,6 @@
 package services
 
 import (
-	"log/slog"
 	"os"
 	"time"
 
@@ -43,34 +42,74 @@ const (
 // action is what a service does on an input in a state.
 type action func(s *Supervisor, svc *service, e reaper.Exit)
 
-// table is the state machine: (state, input) → action. A pair that is not
-// here is ignored: a stale event, or one with nothing to do.
-var table = map[State]map[input]action{
+// cell is one (state, input) pair of the table: an action, or why there is
+// none.
+type cell struct {
+	act  action
+	none string // with act nil: "stale: …" (it happens, nothing to do) or "impossible: …"
+}
+
+func do(a action) cell        { return cell{act: a} }
+func stale(why string) cell   { return cell{none: "stale: " + why} }
+func never(why string) cell   { return cell{none: "impossible: " + why} }
+func exitOf(what string) cell { return stale("the exit of a " + what + " killed earlier, of this run") }
+
+// table is the state machine: every (state, input) pair, with its action
+// or the reason it has none. TestTable checks that no pair is missing.
+var table = map[State]map[input]cell{
 	StateDown: {
-		inStart: (*Supervisor).startRun,
+		inStart:      do((*Supervisor).startRun),
+		inStop:       stale("not running already"),
+		inReady:      never("readiness is only read while starting"),
+		inTimer:      never("no timer is armed while down"),
+		inRunExit:    never("run does not run"),
+		inFinishExit: never("finish ran before down"),
+		inCheckExit:  exitOf("check"),
 	},
 	StateStarting: {
-		inStop:      (*Supervisor).stopRun,
-		inReady:     (*Supervisor).becomeReady,
-		inTimer:     (*Supervisor).probeTimer, // the next probe, or a probe too slow
-		inRunExit:   (*Supervisor).runExited,
-		inCheckExit: (*Supervisor).checkExited,
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       do((*Supervisor).stopRun),
+		inReady:      do((*Supervisor).becomeReady),
+		inTimer:      do((*Supervisor).probeTimer), // the next probe, or a probe too slow
+		inRunExit:    do((*Supervisor).runExited),
+		inFinishExit: never("finish runs after run"),
+		inCheckExit:  do((*Supervisor).checkExited),
 	},
 	StateUp: {
-		inStop:    (*Supervisor).stopRun,
-		inRunExit: (*Supervisor).runExited,
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       do((*Supervisor).stopRun),
+		inReady:      never("the notification pipe is closed once ready"),
+		inTimer:      never("no timer is armed while up"),
+		inRunExit:    do((*Supervisor).runExited),
+		inFinishExit: never("finish runs after run"),
+		inCheckExit:  never("the probe that made it ready has exited"),
 	},
 	StateStopping: {
-		inTimer:   (*Supervisor).escalate,
-		inRunExit: (*Supervisor).runExited,
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       stale("stopping already"),
+		inReady:      stale("a notification sent before the stop"),
+		inTimer:      do((*Supervisor).escalate),
+		inRunExit:    do((*Supervisor).runExited),
+		inFinishExit: never("finish runs after run"),
+		inCheckExit:  exitOf("check"),
 	},
 	StateFinishing: {
-		inTimer:      (*Supervisor).killFinish,
-		inFinishExit: (*Supervisor).finished,
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       stale("finish runs to its end; the decision after it sees the want"),
+		inReady:      stale("a notification sent before run exited"),
+		inTimer:      do((*Supervisor).killFinish),
+		inRunExit:    never("run has exited"),
+		inFinishExit: do((*Supervisor).finished),
+		inCheckExit:  exitOf("check"),
 	},
 	StateBackoff: {
-		inStop:  (*Supervisor).cancelRestart,
-		inTimer: (*Supervisor).cancelRestart, // delay over: down, and reconcile starts it
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       do((*Supervisor).cancelRestart),
+		inReady:      stale("a notification sent before run exited"),
+		inTimer:      do((*Supervisor).cancelRestart), // delay over: down, and reconcile starts it
+		inRunExit:    never("run has exited"),
+		inFinishExit: never("finish has exited"),
+		inCheckExit:  exitOf("check"),
 	},
 }
 
@@ -108,8 +147,8 @@ type service struct {
 
 // transition applies the table.
 func (s *Supervisor) transition(svc *service, in input, e reaper.Exit) {
-	if act := table[svc.state][in]; act != nil {
-		act(s, svc, e)
+	if c := table[svc.state][in]; c.act != nil {
+		c.act(s, svc, e)
 	}
 }
 
@@ -159,6 +198,16 @@ func (s *Supervisor) setTimer(svc *service, d time.Duration) {
 	svc.timer = time.AfterFunc(d, func() { s.events <- Event{svc: svc, kind: inTimer, seq: seq} })
 }
 
+// setDeadline arms svc's timer for t; with NoLimit it only cancels the
+// timer pending, so that nothing fires.
+func (s *Supervisor) setDeadline(svc *service, t Timeout) {
+	if d, ok := t.Duration(); ok {
+		s.setTimer(svc, d)
+		return
+	}
+	s.stopTimer(svc)
+}
+
 func (s *Supervisor) stopTimer(svc *service) {
 	if svc.timer != nil {
 		svc.timer.Stop()
@@ -169,17 +218,5 @@ func (s *Supervisor) stopTimer(svc *service) {
 
 // signal sends sig to the process group pid leads.
 func (s *Supervisor) signal(pid int, sig unix.Signal) {
-	SignalGroup(s.log, pid, sig)
-}
-
-// SignalGroup sends sig to process group pgid, and logs a failure. ESRCH
-// (the group is gone) is no failure: the exit is on its way through the
-// reaper. Boot signals the CMD and scripts with it too.
-func SignalGroup(log *slog.Logger, pgid int, sig unix.Signal) {
-	if pgid == 0 {
-		return // no group: kill(0) would signal vigil's own
-	}
-	if err := unix.Kill(-pgid, sig); err != nil && err != unix.ESRCH {
-		log.Warn("signal", "pgid", pgid, "signal", unix.SignalName(sig), "err", err)
-	}
+	s.kill(pid, sig)
 }

@@ -4,18 +4,16 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
 )
 
-// Options are what the Supervisor takes from vigil's configuration.
+// Options are what the Supervisor takes from vigil.
 type Options struct {
-	Log           *slog.Logger
-	TimeoutKill   time.Duration // a service's timeout-kill when its file does not say
-	TimeoutFinish time.Duration // a service's timeout-finish when its file does not say
-	DevNull       *os.File      // open /dev/null: stdin of every service process, stdio of checks
+	Log     *slog.Logger
+	DevNull *os.File // open /dev/null: stdin of every service process, stdio of checks
 }
 
 // Supervisor runs the services. It is owned by one loop: every method is
@@ -23,7 +21,6 @@ type Options struct {
 // them back to Handle.
 type Supervisor struct {
 	log      *slog.Logger
-	opts     Options
 	env      []string
 	devNull  *os.File
 	services []*service // in name order, each logger right after its producer
@@ -32,6 +29,11 @@ type Supervisor struct {
 	events   chan Event
 	halt     *Halt
 	closing  bool // the shutdown has begun: nothing restarts, loggers drain
+
+	// start and kill are process.Start and process.SignalGroup; the state
+	// table's test puts fakes in their place.
+	start func(argv []string, a process.Attr) (int, error)
+	kill  func(pgid int, sig unix.Signal)
 }
 
 // Halt is an essential service down for good: the container stops with
@@ -55,10 +57,12 @@ type Event struct {
 // for as long as it runs. Nothing starts before Boot.
 func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
 	s := &Supervisor{
-		log: opts.Log, opts: opts, env: env, devNull: opts.DevNull,
+		log: opts.Log, env: env, devNull: opts.DevNull,
 		byName:   make(map[string]*service),
 		children: make(map[int]child),
 		events:   make(chan Event, 64),
+		start:    process.Start,
+		kill:     func(pgid int, sig unix.Signal) { process.SignalGroup(opts.Log, pgid, sig) },
 	}
 	for _, def := range defs {
 		if err := s.add(def); err != nil {

@@ -19,7 +19,7 @@ var testReaper = sync.OnceValue(reaper.Start)
 // bootSupervisor loads the services of dir and boots them.
 func bootSupervisor(t *testing.T, dir string) *Supervisor {
 	t.Helper()
-	defs, err := Load(dir)
+	defs, err := Load(dir, Defaults{TimeoutKill: time.Second, TimeoutFinish: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +30,8 @@ func bootSupervisor(t *testing.T, dir string) *Supervisor {
 	}
 	t.Cleanup(func() { devNull.Close() })
 	s, err := New(defs, os.Environ(), Options{
-		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		TimeoutKill: time.Second, TimeoutFinish: time.Second,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+
 		DevNull: devNull,
 	})
 	if err != nil {

@@ -1,20 +1,26 @@
-package services
+package process
 
 import (
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// The real-time signal range as programs see it. The kernel's first
+// The real-time signals, named as programs name them. The kernel's first
 // real-time signal is 32, but glibc and musl keep 32 and 33 for their
 // threads, so SIGRTMIN in every C program (and kill -l) is 34.
+//
+// The Go runtime reserves 34 as well (musl's SIGSYNCCALL, golang/go#39343):
+// it leaves it at its default action and signal.Notify cannot catch it. So
+// FirstCatchableRT, 35, is the first real-time signal vigil can receive.
 const (
-	sigRTMin = 34
-	sigRTMax = 64
-	sigMax   = 64 // _NSIG - 1 on Linux
+	RTMin            = 34
+	RTMax            = 64
+	FirstCatchableRT = RTMin + 1
+	sigMax           = 64 // _NSIG - 1 on Linux
 )
 
 // signalAliases are the names of signals that unix.SignalNum does not know:
@@ -25,8 +31,8 @@ var signalAliases = map[string]unix.Signal{
 	"POLL": unix.SIGIO,
 }
 
-// signalForm is the accepted form, for error messages.
-const signalForm = "want a name like TERM or SIGQUIT, RTMIN+N, RTMAX-N, or a number 1..64"
+// SignalForm is the accepted form, for error messages.
+const SignalForm = "want a name like TERM or SIGQUIT, RTMIN+N, RTMAX-N, or a number 1..64"
 
 // ParseSignal parses a signal as written in a down-signal file or on the
 // command line: a name with or without "SIG" in any case ("TERM",
@@ -37,7 +43,7 @@ func ParseSignal(s string) (unix.Signal, error) {
 	if s != "" && isDigits(s) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > sigMax {
-			return 0, fmt.Errorf("parse signal %q: out of range; %s", s, signalForm)
+			return 0, fmt.Errorf("parse signal %q: out of range; %s", s, SignalForm)
 		}
 		return unix.Signal(n), nil
 	}
@@ -54,7 +60,7 @@ func ParseSignal(s string) (unix.Signal, error) {
 			return sig, nil
 		}
 	}
-	return 0, fmt.Errorf("parse signal %q: unknown signal; %s", s, signalForm)
+	return 0, fmt.Errorf("parse signal %q: unknown signal; %s", s, SignalForm)
 }
 
 // parseRealtime parses RTMIN, RTMIN+N, RTMAX and RTMAX-N (upper case, no
@@ -63,9 +69,9 @@ func parseRealtime(name string) (sig unix.Signal, ok bool) {
 	base, sign := 0, 1
 	switch {
 	case strings.HasPrefix(name, "RTMIN"):
-		base, name = sigRTMin, name[len("RTMIN"):]
+		base, name = RTMin, name[len("RTMIN"):]
 	case strings.HasPrefix(name, "RTMAX"):
-		base, name, sign = sigRTMax, name[len("RTMAX"):], -1
+		base, name, sign = RTMax, name[len("RTMAX"):], -1
 	default:
 		return 0, false
 	}
@@ -82,7 +88,7 @@ func parseRealtime(name string) (sig unix.Signal, ok bool) {
 	}
 	n, _ := strconv.Atoi(digits) // at most two digits: cannot fail
 	n = base + sign*n
-	if n < sigRTMin || n > sigRTMax {
+	if n < RTMin || n > RTMax {
 		return 0, false
 	}
 	return unix.Signal(n), true
@@ -98,16 +104,26 @@ func isDigits(s string) bool {
 	return true
 }
 
-// downSignal parses down-signal; SIGTERM when absent.
-func (p *parser) downSignal() unix.Signal {
-	s, ok := p.readTrimmed("down-signal", signalForm)
-	if !ok {
-		return unix.SIGTERM
+// SignalName names sig for messages: "SIGTERM", or "SIGRTMIN+3" for the
+// real-time signals, which have no name of their own.
+func SignalName(sig unix.Signal) string {
+	if sig >= RTMin && sig <= RTMax {
+		return "SIGRTMIN+" + strconv.Itoa(int(sig)-RTMin)
 	}
-	sig, err := ParseSignal(s)
-	if err != nil {
-		p.fail("down-signal", fmt.Sprintf("invalid value %q; %s", s, signalForm), err)
-		return unix.SIGTERM
+	if name := unix.SignalName(sig); name != "" {
+		return name
 	}
-	return sig
+	return "signal " + strconv.Itoa(int(sig))
+}
+
+// SignalGroup sends sig to process group pgid, and logs a failure. ESRCH
+// (the group is gone) is no failure: the exit is on its way through the
+// reaper.
+func SignalGroup(log *slog.Logger, pgid int, sig unix.Signal) {
+	if pgid <= 0 {
+		return // no group: kill(0) would signal the caller's own, kill(-1) everyone
+	}
+	if err := unix.Kill(-pgid, sig); err != nil && err != unix.ESRCH {
+		log.Warn("signal", "pgid", pgid, "signal", SignalName(sig), "err", err)
+	}
 }

@@ -1,4 +1,4 @@
-package services
+package process
 
 import (
 	"bufio"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,14 +28,29 @@ import (
 // It is about the kernel's limit on one environment string (MAX_ARG_STRLEN).
 const maxEnvValue = 128 << 10
 
+// EnvDirError is a failure to read an envdir: the directory, the file at
+// fault ("" when it is the directory itself) and the cause.
+type EnvDirError struct {
+	Dir, File string
+	Err       error
+}
+
+func (e *EnvDirError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("read envdir %s: %v", e.Dir, e.Err)
+	}
+	return fmt.Sprintf("read envdir %s: file %q: %v", e.Dir, e.File, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *EnvDirError) Unwrap() error { return e.Err }
+
 // ReadEnvDir reads the envdir dir and returns its entries sorted by name.
+// Its errors are *EnvDirError.
 func ReadEnvDir(dir string) ([]EnvEntry, error) {
 	entries, file, err := readEnvDir(dir)
-	switch {
-	case err != nil && file != "":
-		return nil, fmt.Errorf("read envdir %s: file %q: %w", dir, file, err)
-	case err != nil:
-		return nil, fmt.Errorf("read envdir %s: %w", dir, err)
+	if err != nil {
+		return nil, &EnvDirError{Dir: dir, File: file, Err: err}
 	}
 	return entries, nil
 }
@@ -124,38 +138,6 @@ func encodeEnvValue(value string) []byte {
 	return []byte(strings.ReplaceAll(value, "\n", "\x00") + "\n")
 }
 
-// ApplyEnv returns a new KEY=VALUE list: env with entries applied. A set
-// entry replaces the variable where it first appears (dropping any later
-// duplicate) or is appended, in entries' order, when env lacks it; an
-// unset entry removes every occurrence. Untouched variables keep their
-// order. When entries names a variable twice, the last one wins.
-func ApplyEnv(env []string, entries []EnvEntry) []string {
-	byName := make(map[string]EnvEntry, len(entries))
-	for _, e := range entries {
-		byName[e.Name] = e
-	}
-	done := make(map[string]bool, len(entries))
-	out := make([]string, 0, len(env)+len(entries))
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		e, ok := byName[name]
-		switch {
-		case !ok:
-			out = append(out, kv)
-		case !e.Unset && !done[name]:
-			out = append(out, name+"="+e.Value)
-		}
-		done[name] = true
-	}
-	for _, e := range entries {
-		if e = byName[e.Name]; !e.Unset && !done[e.Name] {
-			out = append(out, e.Name+"="+e.Value)
-			done[e.Name] = true
-		}
-	}
-	return out
-}
-
 // WriteEnvDir writes env (KEY=VALUE strings) to dir as an envdir snapshot
 // that ReadEnvDir reads back, creating dir (mode 0700: the environment may
 // hold secrets) if needed. Each file holds the value with newlines written
@@ -215,28 +197,4 @@ func removeStale(dir string, keep map[string]bool) error {
 		}
 	}
 	return nil
-}
-
-// env reads env/, if present.
-func (p *parser) env() []EnvEntry {
-	path := filepath.Join(p.dir, "env")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	entries, file, err := readEnvDir(path)
-	if err != nil {
-		p.fail("env/"+file, cause(err), err)
-	}
-	return entries
-}
-
-// LookupEnv returns the value of key in env (KEY=value entries; the first
-// one wins, as with getenv(3)), "" when it is not there.
-func LookupEnv(env []string, key string) string {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,4 +1,4 @@
-package services
+package process
 
 import (
 	"errors"
@@ -6,13 +6,9 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // The account databases LookupUser reads. They are parsed here, not
@@ -22,15 +18,18 @@ const (
 	GroupPath  = "/etc/group"
 )
 
-// passwdFile and groupFile are what Load resolves user files against;
-// tests point them at their own files.
-var (
-	passwdFile = PasswdPath
-	groupFile  = GroupPath
-)
+// UserForm is the accepted form of a user spec, for error messages.
+const UserForm = "want user, user:group, uid or uid:gid"
 
-// userForm is the accepted form of a user spec, for error messages.
-const userForm = "want user, user:group, uid or uid:gid"
+// User is a resolved user spec: who a process runs as.
+type User struct {
+	Spec   string   // the spec as written, for messages
+	Uid    uint32   //
+	Gid    uint32   //
+	Groups []uint32 // supplementary groups, from /etc/group
+	Name   string   // USER and LOGNAME: the passwd name, or the number when there is no entry
+	Home   string   // HOME: from /etc/passwd, "/" when there is no entry
+}
 
 // accounts is the content of an account database, or why it could not be
 // read (only "does not exist" is kept: it matters only if a name is used).
@@ -54,16 +53,27 @@ type passwdEntry struct {
 // given, the same number as gid. An explicit group overrides the primary
 // group. Groups holds the primary gid and every group listing the user's
 // name as a member, sorted. A missing file is an error only when a name
-// has to be looked up in it.
+// has to be looked up in it. Its errors are *UserError.
 func LookupUser(spec, passwdPath, groupPath string) (*User, error) {
 	u, err := lookupUser(spec, passwdPath, groupPath)
 	if err != nil {
-		return nil, fmt.Errorf("look up user %q: %w", spec, err)
+		return nil, &UserError{Spec: spec, Err: err}
 	}
 	return u, nil
 }
 
-// lookupUser is LookupUser with errors that do not repeat the spec.
+// UserError is a user spec that cannot be resolved: the spec, and the
+// cause, which names the part of the spec at fault.
+type UserError struct {
+	Spec string
+	Err  error
+}
+
+func (e *UserError) Error() string { return fmt.Sprintf("look up user %q: %v", e.Spec, e.Err) }
+
+// Unwrap returns the cause.
+func (e *UserError) Unwrap() error { return e.Err }
+
 func lookupUser(spec, passwdPath, groupPath string) (*User, error) {
 	passwd, err := readAccounts(passwdPath)
 	if err != nil {
@@ -93,7 +103,7 @@ func readAccounts(path string) (accounts, error) {
 func resolveUser(spec string, passwd, group accounts) (*User, error) {
 	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
 	if userPart == "" || (hasGroup && groupPart == "") {
-		return nil, fmt.Errorf("invalid user %q; %s", spec, userForm)
+		return nil, fmt.Errorf("invalid user %q; %s", spec, UserForm)
 	}
 	u, known, err := resolveUid(userPart, passwd)
 	if err != nil {
@@ -241,103 +251,13 @@ func (u *User) Environ() []EnvEntry {
 	}
 }
 
-// The effective ids of vigil, variables so tests can pretend not to be root.
-var (
-	geteuid = os.Geteuid
-	getegid = os.Getegid
-)
-
-// checkSwitch returns why vigil cannot run processes as u: only root can
-// change uid or gid, so any other vigil can only run them as itself.
-func checkSwitch(u *User) error {
-	euid, egid := geteuid(), getegid()
+// CanAssume returns why a process with effective ids euid and egid cannot
+// start processes as u: only root can change uid or gid, so anyone else
+// can only run them as itself.
+func CanAssume(u *User, euid, egid int) error {
 	if euid == 0 || (int64(u.Uid) == int64(euid) && int64(u.Gid) == int64(egid)) {
 		return nil
 	}
-	return fmt.Errorf("vigil runs as uid %d gid %d and cannot switch to uid %d gid %d (%q); run the container as root or remove the user file",
+	return fmt.Errorf("running as uid %d gid %d, cannot switch to uid %d gid %d (%q): only root can",
 		euid, egid, u.Uid, u.Gid, u.Spec)
-}
-
-// executable returns the absolute path of file, checking that it is a
-// regular file (symlinks followed) that u (vigil itself when nil) may
-// execute. An absent optional file gives "".
-func (p *parser) executable(file string, u *User, required bool) string {
-	path := filepath.Join(p.dir, file)
-	fi, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && required:
-		p.fail(file, "missing; want an executable file", err)
-	case errors.Is(err, fs.ErrNotExist):
-		if _, lerr := os.Lstat(path); lerr == nil {
-			p.fail(file, "broken symlink; want an executable file", err)
-		}
-		return ""
-	case err != nil:
-		p.fail(file, cause(err), err)
-	case fi.IsDir():
-		p.fail(file, "is a directory; want an executable file", nil)
-	case !fi.Mode().IsRegular():
-		p.fail(file, "not a regular file; want an executable file", nil)
-	default:
-		if problem := checkExec(fi, u); problem != "" {
-			p.fail(file, problem, nil)
-		}
-	}
-	return path
-}
-
-// checkExec returns why u (vigil itself when nil) cannot execute the
-// regular file fi, or "". It applies the classic mode-bit rule (owner, else
-// group, else other; root needs any x bit); ACLs are left to exec.
-func checkExec(fi fs.FileInfo, u *User) string {
-	mode := fi.Mode().Perm()
-	uid, gids := runAs(u)
-	if mode&0o111 == 0 {
-		return fmt.Sprintf("not executable (mode %v); want chmod +x", mode)
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if uid == 0 || !ok {
-		return ""
-	}
-	bit := fs.FileMode(0o001)
-	switch {
-	case st.Uid == uid:
-		bit = 0o100
-	case slices.Contains(gids, st.Gid):
-		bit = 0o010
-	}
-	if mode&bit == 0 {
-		return fmt.Sprintf("not executable by uid %d (mode %v, owner %d:%d)", uid, mode, st.Uid, st.Gid)
-	}
-	return ""
-}
-
-// runAs returns the uid and groups processes run as: u's, or vigil's own.
-func runAs(u *User) (uid uint32, gids []uint32) {
-	if u != nil {
-		return u.Uid, append([]uint32{u.Gid}, u.Groups...)
-	}
-	gids = []uint32{uint32(getegid())}
-	groups, _ := unix.Getgroups() // an error only leaves out supplementary groups
-	for _, g := range groups {
-		gids = append(gids, uint32(g))
-	}
-	return uint32(geteuid()), gids
-}
-
-// user resolves the user file, if any, and checks vigil may switch to it.
-func (p *parser) user() *User {
-	spec, ok := p.readTrimmed("user", userForm)
-	if !ok {
-		return nil
-	}
-	u, err := lookupUser(spec, passwdFile, groupFile)
-	if err == nil {
-		err = checkSwitch(u)
-	}
-	if err != nil {
-		p.fail("user", err.Error(), err)
-		return nil
-	}
-	return u
 }
