@@ -9,7 +9,7 @@ import (
 
 // TestInitScriptsOrder: init scripts run in byte order of their names, one
 // at a time, stdin /dev/null, before any service and the CMD; a file that
-// is not executable is skipped with a warning naming it (SPEC §2 step 5).
+// is not executable is skipped with a warning naming it (README "Boot", step 5).
 func TestInitScriptsOrder(t *testing.T) {
 	t.Parallel()
 	tr := newSvcTree(t)
@@ -44,7 +44,7 @@ echo "end `+name+`" >> "$OUT/order"`))
 
 // TestInitEnv: what an init script writes in $VIGIL_RUN_DIR/env/ (a new
 // variable, a changed one, a removed file, an emptied file) holds for
-// later init scripts, services and the CMD (SPEC §5).
+// later init scripts, services and the CMD (README "Boot").
 func TestInitEnv(t *testing.T) {
 	t.Parallel()
 	tr := newSvcTree(t)

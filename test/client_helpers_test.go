@@ -1,7 +1,7 @@
 package test
 
 // Black-box tests of the client's helpers that need no running vigil
-// (SPEC §5, §8): with-contenv's snapshot, setuser, log.
+// (README "The client"): with-contenv's snapshot, setuser, log.
 
 import (
 	"fmt"

@@ -1,6 +1,6 @@
 package test
 
-// Black-box tests of client mode (SPEC §8, §5): `vigil COMMAND …` run from
+// Black-box tests of client mode (README "The client"): `vigil COMMAND …` run from
 // the test against a vigil running as PID 1 in a new PID namespace, sharing
 // its VIGIL_RUN_DIR; and the helpers that need no running vigil
 // (with-contenv's snapshot, setuser, log).

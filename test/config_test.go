@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// durationVars are the variables of SPEC §7 that take a duration.
+// durationVars are the variables of README "Configuration" that take a duration.
 var durationVars = []string{
 	"VIGIL_READY_TIMEOUT",
 	"VIGIL_SERVICES_GRACETIME",

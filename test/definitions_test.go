@@ -10,7 +10,7 @@ import (
 
 // TestInvalidDefinition: a broken service definition is one stderr line
 // naming the service, the file and the problem; exit 100; nothing starts:
-// no init script, no service (not even a valid one), no CMD (SPEC §2 step 3).
+// no init script, no service (not even a valid one), no CMD (README "Boot", step 3).
 func TestInvalidDefinition(t *testing.T) {
 	t.Parallel()
 	run := shScript(publish("web", "ran") + "; exec sleep 1000")

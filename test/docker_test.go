@@ -53,7 +53,7 @@ func TestDocker(t *testing.T) {
 	t.Run("Stop", func(t *testing.T) { testDockerStop(t, img, rel) })
 }
 
-// testDockerLayout checks the files SPEC §1 puts in an image.
+// testDockerLayout checks the files README "Invocation" puts in an image.
 func testDockerLayout(t *testing.T, img, rel string) {
 	type entry struct {
 		typ  byte
@@ -113,7 +113,7 @@ func testDockerLayout(t *testing.T, img, rel string) {
 	}
 }
 
-// testDockerRun checks `docker run`'s exit code in the setups SPEC §1 and §10 name.
+// testDockerRun checks `docker run`'s exit code in the setups README "Invocation" names.
 func testDockerRun(t *testing.T, img, rel string) {
 	// orphan starts a grandchild that outlives its parent and checks that it was
 	// adopted by vigil (the parent of this shell), not by PID 1: true when vigil

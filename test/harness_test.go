@@ -365,7 +365,7 @@ func (v *vigil) signal(sig syscall.Signal) {
 // waitNotifying waits until vigil's own signal handling is in place, not
 // only the Go runtime's: before signal.Notify, the runtime's handler turns a
 // SIGTERM into exit(2). vigil must run with VIGIL_LOG_LEVEL=debug and no
-// CMD: it then logs each SIGWINCH it drops (SPEC §3), and a SIGWINCH before
+// CMD: it then logs each SIGWINCH it drops (README "Signals"), and a SIGWINCH before
 // it is ready to log one is ignored, by the kernel or the runtime.
 func (v *vigil) waitNotifying() {
 	v.t.Helper()

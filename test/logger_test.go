@@ -138,3 +138,31 @@ func pipeBuffered(pid int) (int, error) {
 	defer f.Close()
 	return unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
 }
+
+// TestLoggerDrainNoLimit: a logger whose timeout-kill is 0 ("no limit", as
+// in s6) reads its pipe to the end at shutdown, however long it takes; it
+// never gets its down-signal. This logger dies on TERM and dawdles before
+// it reads the bulk of its input, so a TERM at the start of the shutdown
+// would lose everything it had not read.
+func TestLoggerDrainNoLimit(t *testing.T) {
+	t.Parallel()
+	const n = 3000
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{
+		"run": shScript(fmt.Sprintf("seq 1 %d\nexec sleep 1000", n)),
+		"log/run": shScript(`read -r first; echo "$first" > "$OUT/log"; : > "$OUT/started"
+sleep 2
+exec cat >> "$OUT/log"`),
+		"log/timeout-kill": "0\n",
+	})
+	v := tr.start(nil)
+	tr.waitFile("started")
+	v.termNoCmd()
+	got := tr.lines("log")
+	if len(got) != n || got[0] != "1" || got[n-1] != strconv.Itoa(n) {
+		t.Errorf("logger wrote %d lines (first %q); want all %d, in order", len(got), got[:min(len(got), 1)], n)
+	}
+	if stopped := matching(v.stderr(), logLine("service stopping", "web/log")); len(stopped) > 0 {
+		t.Errorf("the logger got its down-signal: %q; want none with timeout-kill 0", stopped)
+	}
+}

@@ -1,6 +1,6 @@
 package test
 
-// Stage 4 as PID 1 (SPEC §6.4): every process of the namespace is stopped,
+// Stage 4 as PID 1 (README "Shutdown", step 4): every process of the namespace is stopped,
 // including ones that are not vigil's descendants (what `docker exec`
 // starts), and vigil waits for them too; and a /proc that belongs to
 // another PID namespace is not taken for vigil's own.

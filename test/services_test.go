@@ -9,7 +9,7 @@ import (
 
 // TestServiceRunContext: run gets the service name as $1, the service dir
 // as cwd, /dev/null as stdin, its own process group, VIGIL_SERVICE and the
-// container's environment changed by env/ (SPEC §4 run, env/; §5). check
+// container's environment changed by env/ (README "Services": run, env/). check
 // gets the same.
 func TestServiceRunContext(t *testing.T) {
 	t.Parallel()
@@ -251,7 +251,7 @@ func TestServiceUser(t *testing.T) {
 		{"nobody", "nobody", nil, "65534\n65534\n65534\n/nonexistent nobody nobody", nil},
 		{"nobody, env/ HOME", "nobody", map[string]string{"env/HOME": "/srv/home\n"}, "65534\n65534\n65534\n/srv/home nobody nobody", nil},
 		{"65534", "65534", nil, "65534\n65534\n65534\n/nonexistent nobody nobody", nil},
-		// No passwd entry: HOME=/ (SPEC §4); what USER is, SPEC does not say.
+		// No passwd entry: HOME=/ (README "Services"); USER is the number.
 		{"12345:12345 without entry", "12345:12345", nil, "", func(t *testing.T, got string) {
 			l := strings.Split(got, "\n")
 			if len(l) != 4 || l[0] != "12345" || l[1] != "12345" || l[2] != "12345" || !strings.HasPrefix(l[3], "/ ") {

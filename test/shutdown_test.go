@@ -22,7 +22,7 @@ func cmdThenExit(names ...string) []string {
 
 // TestFinishScriptsOrder: cont-finish scripts run after every service has
 // stopped (its finish included), one at a time, in byte order; one that
-// is not executable is skipped with a warning naming it (SPEC §6 step 3).
+// is not executable is skipped with a warning naming it (README "Shutdown", step 3).
 func TestFinishScriptsOrder(t *testing.T) {
 	t.Parallel()
 	tr := newSvcTree(t)
@@ -282,7 +282,7 @@ while :; do sleep 1; done`),
 }
 
 // TestStoppedServiceStops: a stopped (SIGSTOP) service still stops
-// promptly at shutdown: its down-signal is followed by SIGCONT (SPEC §4).
+// promptly at shutdown: its down-signal is followed by SIGCONT (README "Services").
 func TestStoppedServiceStops(t *testing.T) {
 	t.Parallel()
 	tr := newSvcTree(t)

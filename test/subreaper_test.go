@@ -173,7 +173,7 @@ func TestShutdownTimeout(t *testing.T) {
 }
 
 // TestQuietRun: a run where nothing goes wrong logs no warning or error,
-// also when vigil is not PID 1 (it becomes a subreaper quietly, SPEC §2).
+// also when vigil is not PID 1 (it becomes a subreaper quietly, README "Boot").
 // Several runs each, since a race shows in some runs only.
 func TestQuietRun(t *testing.T) {
 	t.Parallel()
