@@ -19,8 +19,11 @@ release: ## static binaries for Docker's platforms: bin/vigil-linux-amd64, bin/v
 test: lint ## run every test: unit, black-box as PID 1, Docker (needs root; see docker/setup-engine.sh)
 	go test -count=1 ./...
 
-test-unit: ## run the unit tests only
-	go test -count=1 ./init/... ./reaper/...
+# UNIT_PKGS: every package but the black-box tests in test/.
+UNIT_PKGS = $(shell go list ./... | grep -v '/test')
+
+test-unit: ## run the unit tests of every package
+	go test -count=1 $(UNIT_PKGS)
 
 test-blackbox: ## run the black-box tests of the built binary only
 	go test -count=1 -v ./test/
@@ -30,8 +33,8 @@ lint: ## gofmt -l prints nothing, go vet passes
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	go vet ./...
 
-fuzz: ## fuzz the parsers for a while (FUZZTIME, default 30s each)
-	go test ./init/ -run '^$$' -fuzz FuzzParseDuration -fuzztime $${FUZZTIME:-30s}
+fuzz: ## run every Fuzz target of every package for FUZZTIME each (default 10s)
+	@set -e; for pkg in $(UNIT_PKGS); do 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do 	    echo "fuzz: $$pkg $$f"; 	    go test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-10s}; 	  done; 	done
 
 bench: ## vigil side by side with tini, dumb-init, s6, runit (root; installs them with apt)
 	test/bench.sh
