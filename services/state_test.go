@@ -64,22 +64,26 @@ func newTableSupervisor(t *testing.T) (*Supervisor, *fakeProcs) {
 	return s, f
 }
 
+// transitionCase is one input given to a service in a state, and what
+// must follow.
+type transitionCase struct {
+	name    string
+	from    State
+	in      input
+	exit    reaper.Exit
+	setup   func(*service)
+	want    State
+	started []string
+	signals []unix.Signal
+	timer   bool // a timer is armed afterwards
+}
+
 // TestTransitions drives one service through each pair of the table with
 // fake processes: the state it ends in, what it started, what it signalled.
 func TestTransitions(t *testing.T) {
 	exited := func(code int) reaper.Exit { return reaper.Exit{Pid: 1, Status: unix.WaitStatus(code << 8)} }
 	killed := reaper.Exit{Pid: 1, Status: unix.WaitStatus(unix.SIGKILL)}
-	tests := []struct {
-		name    string
-		from    State
-		in      input
-		exit    reaper.Exit
-		setup   func(*service)
-		want    State
-		started []string
-		signals []unix.Signal
-		timer   bool // a timer is armed afterwards
-	}{
+	tests := []transitionCase{
 		{name: "start, ready at once", from: StateDown, in: inStart, want: StateUp, started: []string{"run"}},
 		{name: "start, notification-fd", from: StateDown, in: inStart, setup: func(v *service) { v.def.NotificationFD = 3 },
 			want: StateStarting, started: []string{"run"}},
@@ -119,17 +123,7 @@ func TestTransitions(t *testing.T) {
 	for _, st := range allStates {
 		for _, in := range allInputs {
 			if table[st][in].act == nil {
-				tests = append(tests, struct {
-					name    string
-					from    State
-					in      input
-					exit    reaper.Exit
-					setup   func(*service)
-					want    State
-					started []string
-					signals []unix.Signal
-					timer   bool
-				}{name: table[st][in].none, from: st, in: in, want: st})
+				tests = append(tests, transitionCase{name: table[st][in].none, from: st, in: in, want: st})
 			}
 		}
 	}
