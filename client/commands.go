@@ -67,6 +67,9 @@ func printStatus(w io.Writer, svcs []control.Service) {
 		if s.LastExit != "" {
 			last = s.LastExit
 		}
+		if s.Fault != "" {
+			last += " (" + s.Fault + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", s.Name, s.State, pid, uptime, ready, s.Restarts, last)
 	}
 	tw.Flush()

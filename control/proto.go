@@ -91,6 +91,7 @@ type Service struct {
 	Ready    bool   `json:"ready"`
 	Restarts int    `json:"restarts"`
 	LastExit string `json:"last_exit"` // "exit 3", "signal SIGKILL", "" before the first
+	Fault    string `json:"fault"`     // why it cannot start (its user), "" when nothing is wrong
 }
 
 // DecodeRequest parses one request line (without its newline) and checks

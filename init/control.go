@@ -18,16 +18,16 @@ type waiter struct {
 	after map[string]int // restart: start generations to exceed
 }
 
-// listenControl opens the control socket in the run dir. Without a run dir
-// vigil runs on without one; the client then says it cannot reach vigil.
+// listenControl opens the control socket: in the run dir, or when that
+// cannot hold it, under an abstract name the client also tries.
 func (v *vigil) listenControl() {
-	if v.envDir == "" {
-		return
-	}
-	srv, err := control.Listen(control.SocketPath(string(v.cfg.RunDir)), v.log)
+	srv, addr, err := control.Listen(string(v.cfg.RunDir), v.log)
 	if err != nil {
 		v.log.Warn("running without a control socket", "err", err)
 		return
+	}
+	if addr != control.SocketPath(string(v.cfg.RunDir)) {
+		v.log.Info("control socket in the abstract namespace: the run dir cannot hold it", "address", addr)
 	}
 	v.ctl = srv
 }
@@ -181,7 +181,7 @@ func (v *vigil) status(names []string) control.Response {
 	for _, st := range sts {
 		s := control.Service{
 			Name: st.Name, State: st.State.String(), Wanted: st.Wanted, Pid: st.Pid,
-			Ready: st.Ready, Restarts: st.Restarts, LastExit: st.ExitText(),
+			Ready: st.Ready, Restarts: st.Restarts, LastExit: st.ExitText(), Fault: st.Fault,
 		}
 		if st.Failed {
 			s.State = "failed"
@@ -204,6 +204,7 @@ func (v *vigil) health() control.Response {
 	case v.stage >= stageCmd:
 		problems = append(problems, "shutting down")
 	}
+	problems = append(problems, v.sup.Faults()...)
 	if _, waiting := v.sup.Ready(); len(waiting) > 0 {
 		for _, name := range waiting {
 			problems = append(problems, "service "+name+" not ready")

@@ -159,6 +159,7 @@ func (v *vigil) onBatch(b reaper.Batch) {
 			v.log.Debug("reaped orphan", "pid", e.Pid, "code", e.Code())
 		}
 	}
+	v.sup.Reaped()
 	if v.stage == stageLeftovers {
 		v.childless = b.Empty
 	}

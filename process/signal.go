@@ -127,3 +127,10 @@ func SignalGroup(log *slog.Logger, pgid int, sig unix.Signal) {
 		log.Warn("signal", "pgid", pgid, "signal", SignalName(sig), "err", err)
 	}
 }
+
+// GroupAlive reports whether process group pgid has a member left: a
+// process not yet reaped counts. EPERM (members of another user) means it
+// does.
+func GroupAlive(pgid int) bool {
+	return pgid > 0 && unix.Kill(-pgid, 0) != unix.ESRCH
+}

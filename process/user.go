@@ -99,11 +99,34 @@ func readAccounts(path string) (accounts, error) {
 	return accounts{path: path, data: data}, nil
 }
 
+// CheckUserSpec says what is wrong with the form of spec, without looking
+// anything up: a user part, an optional ":group" part, and numbers in the
+// range of ids.
+func CheckUserSpec(spec string) error {
+	_, _, _, err := splitUserSpec(spec)
+	return err
+}
+
+// splitUserSpec splits spec into its parts, checking its form.
+func splitUserSpec(spec string) (userPart, groupPart string, hasGroup bool, err error) {
+	userPart, groupPart, hasGroup = strings.Cut(spec, ":")
+	if userPart == "" || (hasGroup && groupPart == "") || strings.Contains(groupPart, ":") {
+		return "", "", false, fmt.Errorf("invalid user %q; %s", spec, UserForm)
+	}
+	if _, _, err := parseID(userPart, "uid"); err != nil {
+		return "", "", false, err
+	}
+	if _, _, err := parseID(groupPart, "gid"); err != nil {
+		return "", "", false, err
+	}
+	return userPart, groupPart, hasGroup, nil
+}
+
 // resolveUser resolves spec against the content of the two databases.
 func resolveUser(spec string, passwd, group accounts) (*User, error) {
-	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
-	if userPart == "" || (hasGroup && groupPart == "") {
-		return nil, fmt.Errorf("invalid user %q; %s", spec, UserForm)
+	userPart, groupPart, hasGroup, err := splitUserSpec(spec)
+	if err != nil {
+		return nil, err
 	}
 	u, known, err := resolveUid(userPart, passwd)
 	if err != nil {

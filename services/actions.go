@@ -19,6 +19,17 @@ const finishNoRestart = 125
 // when nothing tells readiness).
 func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 	def := svc.def
+	u, err := s.resolveUser(svc)
+	if err != nil {
+		// Not a fast death to retry: no restart makes the user exist or
+		// vigil root. The service fails alone (README "Services", user).
+		s.log.Error("service cannot start", "service", def.Name, "err", err)
+		svc.fault = err.Error()
+		svc.last = &reaper.Exit{Status: unix.WaitStatus(process.ExitNotExecutable << 8)}
+		s.downForGood(svc, "its user cannot be assumed")
+		return
+	}
+	svc.user, svc.fault = u, ""
 	svc.gen++
 	// Started now even if the exec fails: a run that cannot start is a
 	// fast death, and backs off like one.
@@ -115,17 +126,64 @@ func (s *Supervisor) escalate(svc *service, _ reaper.Exit) {
 	s.signal(svc.pid, unix.SIGKILL)
 }
 
-// runExited handles an exit of run: finish next, if there is one.
+// runExited handles an exit of run. What run leaves in its process group
+// (workers of a killed master, say) is stopped first, unless the service
+// keeps orphans; then finish, if there is one.
 func (s *Supervisor) runExited(svc *service, e reaper.Exit) {
-	s.stopTimer(svc)
 	s.stopProbes(svc)
+	pgid, stopping := svc.pid, svc.state == StateStopping && !svc.draining
 	svc.pid, svc.draining = 0, false
 	attrs := []any{"service", svc.def.Name, "pid", e.Pid, "code", e.Code()}
 	if e.Status.Signaled() {
 		attrs = append(attrs, "signal", process.SignalName(e.Status.Signal()))
 	}
 	s.log.Info("service exited", attrs...)
-	s.afterExit(svc, e)
+	svc.last = &e
+	if svc.def.KeepOrphans || !s.alive(pgid) {
+		s.stopTimer(svc)
+		s.afterExit(svc, e)
+		return
+	}
+	svc.state, svc.group, svc.groupKill = StateOrphaned, pgid, false
+	if stopping {
+		// The group has its down-signal: timeout-kill runs on, or has run
+		// out already, and then the group has its SIGKILL too.
+		if _, limited := svc.def.TimeoutKill.Duration(); limited && svc.timer == nil {
+			svc.groupKill = true
+			s.setTimer(svc, orphanGrace)
+		}
+		return
+	}
+	s.log.Info("service stopping what run left", "service", svc.def.Name, "pgid", pgid, "signal", process.SignalName(svc.def.DownSignal))
+	s.signal(pgid, svc.def.DownSignal)
+	s.signal(pgid, unix.SIGCONT)
+	s.setDeadline(svc, svc.def.TimeoutKill)
+}
+
+// orphanGrace bounds the wait for a group after its SIGKILL: a process
+// the kernel cannot kill at once (uninterruptible sleep), or whose parent
+// outside the group does not reap it, must not keep the service stopping.
+const orphanGrace = time.Second
+
+// killOrphans is timeout-kill running out with the group still there:
+// SIGKILL; and when even that did not end it, go on without it.
+func (s *Supervisor) killOrphans(svc *service, _ reaper.Exit) {
+	if svc.groupKill {
+		s.log.Warn("processes left in the group after SIGKILL; going on", "service", svc.def.Name, "pgid", svc.group)
+		s.orphansGone(svc, reaper.Exit{})
+		return
+	}
+	s.log.Warn("what run left did not stop in time: SIGKILL", "service", svc.def.Name, "pgid", svc.group)
+	svc.groupKill = true
+	s.signal(svc.group, unix.SIGKILL)
+	s.setTimer(svc, orphanGrace)
+}
+
+// orphansGone: nothing is left of run's group; on to finish.
+func (s *Supervisor) orphansGone(svc *service, _ reaper.Exit) {
+	s.stopTimer(svc)
+	svc.group, svc.groupKill = 0, false
+	s.afterExit(svc, *svc.last)
 }
 
 // afterExit runs finish for exit e, or goes straight to the restart
@@ -200,7 +258,7 @@ func (s *Supervisor) decide(svc *service, finishCode int) {
 // downForGood leaves the service down until it is started again; an
 // essential one stops the container with its exit status.
 func (s *Supervisor) downForGood(svc *service, why string) {
-	svc.failed, svc.want = true, false
+	svc.failed, svc.want, svc.state = true, false, StateDown
 	s.log.Info("service down for good", "service", svc.def.Name, "why", why, "code", svc.last.Code())
 	if svc.def.Essential && s.halt == nil {
 		s.halt = &Halt{Service: svc.def.Name, Code: svc.last.Code()}

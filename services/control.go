@@ -20,6 +20,7 @@ type Status struct {
 	Ready    bool
 	Restarts int
 	Last     *reaper.Exit // run's last exit, nil before the first
+	Fault    string       // why it cannot start (its user), "" if nothing is wrong
 }
 
 // Until is a state a control command waits for.
@@ -62,6 +63,7 @@ func (s *Supervisor) Status(names []string) ([]Status, error) {
 		st := Status{
 			Name: svc.def.Name, State: svc.state, Wanted: svc.want, Failed: svc.failed,
 			Pid: svc.pid, Ready: svc.state == StateUp, Restarts: svc.restarts, Last: svc.last,
+			Fault: svc.fault,
 		}
 		if svc.pid != 0 {
 			st.Started = svc.started
@@ -133,6 +135,18 @@ func (s *Supervisor) Restart(names []string) (map[string]int, error) {
 	}
 	s.reconcile()
 	return gens, nil
+}
+
+// Faults names the services that cannot start for a reason in the image
+// (their user), and why: `vigil check` reports them.
+func (s *Supervisor) Faults() []string {
+	var out []string
+	for _, svc := range s.services {
+		if svc.fault != "" && !svc.removed {
+			out = append(out, "service "+svc.def.Name+" cannot start: "+svc.fault)
+		}
+	}
+	return out
 }
 
 // Signal sends sig to the process group of each named service; each must

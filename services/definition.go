@@ -23,9 +23,10 @@ type Definition struct {
 	DownSignal     unix.Signal        // from down-signal; SIGTERM when absent
 	Dependencies   []string           // from dependencies and dependencies.d/, sorted, unique
 	Env            []process.EnvEntry // from env/, in file-name order
-	User           *process.User      // from user; nil when absent
+	User           string             // the user file's spec ("www", "33:33"), resolved at each start; "" when absent
 	Restart        Restart            // from restart; RestartAlways when absent
 	Essential      bool               // an essential file exists
+	KeepOrphans    bool               // a keep-orphans file exists: what run leaves in its process group is left alone
 
 	Log *Definition // the logger from log/, nil if none
 }

@@ -28,8 +28,9 @@ var (
 
 // executable returns the absolute path of file, checking that it is a
 // regular file (symlinks followed) that u (vigil itself when nil) may
-// execute. An absent optional file gives "".
-func (p *parser) executable(file string, u *process.User, required bool) string {
+// execute; with anyBit, only that some execute bit is set (u is not known
+// yet). An absent optional file gives "".
+func (p *parser) executable(file string, u *process.User, anyBit, required bool) string {
 	path := filepath.Join(p.dir, file)
 	fi, err := os.Stat(path)
 	switch {
@@ -46,7 +47,9 @@ func (p *parser) executable(file string, u *process.User, required bool) string 
 		p.fail(file, "is a directory; want an executable file", nil)
 	case !fi.Mode().IsRegular():
 		p.fail(file, "not a regular file; want an executable file", nil)
-	default:
+	case anyBit && fi.Mode()&0o111 == 0:
+		p.fail(file, fmt.Sprintf("not executable (mode %v); want chmod +x", fi.Mode().Perm()), nil)
+	case !anyBit:
 		if problem := checkExec(fi, u); problem != "" {
 			p.fail(file, problem, nil)
 		}
@@ -93,25 +96,26 @@ func runAs(u *process.User) (uid uint32, gids []uint32) {
 	return uint32(geteuid()), gids
 }
 
-// user resolves the user file, if any, and checks vigil may switch to it.
-func (p *parser) user() *process.User {
+// user reads the user file, if any: its spec, whose form is checked now.
+// It is resolved at each start (README "Services", user), not here: an
+// init script may create the user first, and a user vigil cannot become
+// fails its own service when it starts, not the whole boot. execAs is the
+// user when it resolves now and vigil can become it, for the checks of
+// executable; nil otherwise (then only an execute bit is asked for).
+func (p *parser) user() (spec string, execAs *process.User) {
 	spec, ok := p.readTrimmed("user", process.UserForm)
 	if !ok {
-		return nil
+		return "", nil
+	}
+	if err := process.CheckUserSpec(spec); err != nil {
+		p.fail("user", err.Error(), err)
+		return "", nil
 	}
 	u, err := process.LookupUser(spec, passwdFile, groupFile)
-	var ue *process.UserError
-	if errors.As(err, &ue) {
-		err = ue.Err // the file is named already: say only what is wrong in it
+	if err != nil || process.CanAssume(u, geteuid(), getegid()) != nil {
+		return spec, nil
 	}
-	if err == nil {
-		err = process.CanAssume(u, geteuid(), getegid())
-	}
-	if err != nil {
-		p.fail("user", err.Error(), err)
-		return nil
-	}
-	return u
+	return spec, u
 }
 
 // env reads env/, if present.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -131,10 +132,11 @@ func loadService(name, path string, known map[string]bool, defaults Defaults) (*
 	}
 	p := &parser{service: name, defaults: defaults}
 	p.dir = p.resolve(path)
-	d := p.common(name)
-	d.Check = p.executable("check", d.User, false)
+	d, execAs := p.common(name)
+	d.Check = p.executable("check", execAs, d.User != "" && execAs == nil, false)
 	d.Down = p.exists("down")
 	d.Essential = p.exists("essential")
+	d.KeepOrphans = p.exists("keep-orphans")
 	d.Restart = p.restart()
 	d.Dependencies = p.dependencies(known)
 	d.Log = p.logger()
@@ -175,18 +177,20 @@ func (p *parser) resolve(path string) string {
 	return abs
 }
 
-// common parses the files a service and its logger share.
-func (p *parser) common(name string) *Definition {
-	d := &Definition{Name: name, Dir: p.dir, DownSignal: unix.SIGTERM, Restart: RestartAlways}
-	d.User = p.user()
-	d.Run = p.executable("run", d.User, true)
-	d.Finish = p.executable("finish", d.User, false)
+// common parses the files a service and its logger share. execAs is the
+// user the executables were checked for (see user).
+func (p *parser) common(name string) (d *Definition, execAs *process.User) {
+	d = &Definition{Name: name, Dir: p.dir, DownSignal: unix.SIGTERM, Restart: RestartAlways}
+	d.User, execAs = p.user()
+	anyBit := d.User != "" && execAs == nil
+	d.Run = p.executable("run", execAs, anyBit, true)
+	d.Finish = p.executable("finish", execAs, anyBit, false)
 	d.NotificationFD = p.notificationFD()
 	d.TimeoutKill = p.timeout("timeout-kill", p.defaults.TimeoutKill)
 	d.TimeoutFinish = p.timeout("timeout-finish", p.defaults.TimeoutFinish)
 	d.DownSignal = p.downSignal()
 	d.Env = p.env()
-	return d
+	return d, execAs
 }
 
 // logger parses log/, if the service has one.
@@ -205,7 +209,7 @@ func (p *parser) logger() *Definition {
 	}
 	lp := &parser{service: p.service, prefix: "log/", defaults: p.defaults, err: p.err}
 	lp.dir = lp.resolve(path)
-	d := lp.common(p.service + "/log")
+	d, _ := lp.common(p.service + "/log")
 	p.err = lp.err
 	return d
 }

@@ -115,7 +115,6 @@ func base(dir, name string) *Definition {
 var testDefaults = Defaults{TimeoutKill: 5 * time.Second, TimeoutFinish: 4 * time.Second}
 
 func TestLoadFiles(t *testing.T) {
-	www := &process.User{Spec: "www", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
 	tests := []struct {
 		name  string
 		files tree // within the service dir "svc"; run is added
@@ -126,6 +125,7 @@ func TestLoadFiles(t *testing.T) {
 		{"check", tree{"check": exe}, func(d *Definition) { d.Check = filepath.Join(d.Dir, "check") }},
 		{"down", tree{"down": txt("")}, func(d *Definition) { d.Down = true }},
 		{"essential", tree{"essential": txt("")}, func(d *Definition) { d.Essential = true }},
+		{"keep-orphans", tree{"keep-orphans": txt("")}, func(d *Definition) { d.KeepOrphans = true }},
 		{"notification-fd", tree{"notification-fd": txt(" 5 \n")}, func(d *Definition) { d.NotificationFD = 5 }},
 		{"notification-fd 3", tree{"notification-fd": txt("3")}, func(d *Definition) { d.NotificationFD = 3 }},
 		{"timeout-kill", tree{"timeout-kill": txt("2500\n")}, func(d *Definition) { d.TimeoutKill = Limit(2500 * time.Millisecond) }},
@@ -142,7 +142,7 @@ func TestLoadFiles(t *testing.T) {
 		{"env", tree{"env/A": txt("1\n"), "env/B": txt("")}, func(d *Definition) {
 			d.Env = []process.EnvEntry{{Name: "A", Value: "1"}, {Name: "B", Unset: true}}
 		}},
-		{"user", tree{"user": txt("www\n")}, func(d *Definition) { d.User = www }},
+		{"user", tree{"user": txt("www\n")}, func(d *Definition) { d.User = "www" }},
 		{"restart always", tree{"restart": txt("always\n")}, func(d *Definition) {}},
 		{"restart on-failure", tree{"restart": txt(" on-failure\n")}, func(d *Definition) { d.Restart = RestartOnFailure }},
 		{"restart never", tree{"restart": txt("never")}, func(d *Definition) { d.Restart = RestartNever }},
@@ -154,7 +154,7 @@ func TestLoadFiles(t *testing.T) {
 		}, func(d *Definition) {
 			l := base(filepath.Join(d.Dir, "log"), "svc/log")
 			l.Finish = filepath.Join(l.Dir, "finish")
-			l.User = &process.User{Spec: "33", Uid: 33, Gid: 33, Groups: []uint32{33, 50}, Name: "www", Home: "/var/www"}
+			l.User = "33"
 			l.Env = []process.EnvEntry{{Name: "X", Value: "y"}}
 			l.DownSignal, l.NotificationFD = unix.SIGHUP, 4
 			l.TimeoutKill, l.TimeoutFinish = Limit(10*time.Millisecond), NoLimit
@@ -192,9 +192,6 @@ func dump(defs []*Definition, i int) string {
 	}
 	d := defs[i]
 	s := fmt.Sprintf("%+v", *d)
-	if d.User != nil {
-		s += fmt.Sprintf(" user %+v", *d.User)
-	}
 	if d.Log != nil {
 		s += " log " + dump([]*Definition{d.Log}, 0)
 	}
@@ -301,10 +298,12 @@ func TestLoadErrors(t *testing.T) {
 			`service b: dependencies: dependency cycle b -> c -> b`},
 		{"name with space", tree{"bad name/run": exe}, `service bad name: invalid name; want letters, digits and _ . @ -`},
 		{"name with colon", tree{"a:b/run": exe}, `service a:b: invalid name; want letters, digits and _ . @ -`},
-		{"unknown user", tree{"web/run": exe, "web/user": txt("ghost\n")},
-			`service web: user: unknown user "ghost": no such name in PASSWD`},
-		{"unknown group", tree{"web/run": exe, "web/user": txt("www:ghosts")},
-			`service web: user: unknown group "ghosts": no such name in GROUP`},
+		{"user of bad form", tree{"web/run": exe, "web/user": txt("www:")},
+			`service web: user: invalid user "www:"; want user, user:group, uid or uid:gid`},
+		{"uid out of range", tree{"web/run": exe, "web/user": txt("4294967295")},
+			`service web: user: uid 4294967295 out of range; want 0..4294967294`},
+		{"unknown user, run not executable", tree{"web/run": {content: "x", mode: 0o644}, "web/user": txt("ghost")},
+			`service web: run: not executable (mode -rw-r--r--); want chmod +x`},
 		{"empty user", tree{"web/run": exe, "web/user": txt(" \n")},
 			`service web: user: empty; want user, user:group, uid or uid:gid`},
 		{"run not executable by user", tree{"web/run": {content: "x", mode: 0o700}, "web/user": txt("www")},
@@ -340,32 +339,30 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestLoadCannotSwitch(t *testing.T) {
+// TestLoadUserLater: a user that does not exist yet, or that vigil cannot
+// become, is no definition error: the service fails alone when it would
+// start (README "Services", user).
+func TestLoadUserLater(t *testing.T) {
 	fakeAccounts(t, testPasswd, testGroup)
 	tests := []struct {
 		uid, gid int
 		user     string
-		want     string // "" for no error
 	}{
-		{1000, 1000, "1000", ""},
-		{1000, 0, "1000:0", ""},
-		{33, 33, "www", ""},
-		{0, 0, "www", ""},
-		{1000, 1000, "www", `service web: user: running as uid 1000 gid 1000, cannot switch to uid 33 gid 33 ("www"): only root can`},
-		{1000, 0, "1000", `service web: user: running as uid 1000 gid 0, cannot switch to uid 1000 gid 1000 ("1000"): only root can`},
+		{1000, 1000, "1000"},
+		{33, 33, "www"},
+		{0, 0, "ghost"},
+		{1000, 1000, "www"},
+		{1000, 0, "1000"},
+		{1000, 1000, "ghost:ghosts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
 			fakeIDs(t, tt.uid, tt.gid)
 			root := t.TempDir()
 			writeTree(t, root, tree{"web/run": exe, "web/user": txt(tt.user)})
-			_, err := Load(root, testDefaults)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("Load(user %s as %d:%d) = %q; want %q", tt.user, tt.uid, tt.gid, got, tt.want)
+			defs, err := Load(root, testDefaults)
+			if err != nil || len(defs) != 1 || defs[0].User != tt.user {
+				t.Errorf("Load(user %s as %d:%d) = %v, %v; want the service with its user spec", tt.user, tt.uid, tt.gid, defs, err)
 			}
 		})
 	}

@@ -32,12 +32,11 @@ type child struct {
 // before the reaper's next batch can be read (the loop calls spawn).
 // files are the child's descriptors: index = descriptor number.
 func (s *Supervisor) spawn(svc *service, r role, path string, args []string, files []uintptr) (int, error) {
-	def := svc.def
 	pid, err := s.start(append([]string{path}, args...), process.Attr{
-		Dir:   def.Dir,
-		Env:   s.environ(def),
+		Dir:   svc.def.Dir,
+		Env:   s.environ(svc),
 		Files: files,
-		User:  def.User,
+		User:  svc.user,
 	})
 	if err != nil {
 		return 0, err
@@ -49,13 +48,30 @@ func (s *Supervisor) spawn(svc *service, r role, path string, args []string, fil
 // environ is a service process's environment (README "Services"): the
 // container's, the user's HOME, USER and LOGNAME, the service's env/
 // (which may override them), and VIGIL_SERVICE.
-func (s *Supervisor) environ(def *Definition) []string {
+func (s *Supervisor) environ(svc *service) []string {
 	env := s.env
-	if def.User != nil {
-		env = process.ApplyEnv(env, def.User.Environ())
+	if svc.user != nil {
+		env = process.ApplyEnv(env, svc.user.Environ())
 	}
-	env = process.ApplyEnv(env, def.Env)
-	return process.ApplyEnv(env, []process.EnvEntry{{Name: "VIGIL_SERVICE", Value: def.Name}})
+	env = process.ApplyEnv(env, svc.def.Env)
+	return process.ApplyEnv(env, []process.EnvEntry{{Name: "VIGIL_SERVICE", Value: svc.def.Name}})
+}
+
+// resolveUser resolves the user file of svc for the run about to start:
+// the user and groups as /etc/passwd and /etc/group say now, and whether
+// vigil can become that user. nil without a user file.
+func (s *Supervisor) resolveUser(svc *service) (*process.User, error) {
+	if svc.def.User == "" {
+		return nil, nil
+	}
+	u, err := process.LookupUser(svc.def.User, passwdFile, groupFile)
+	if err == nil {
+		err = process.CanAssume(u, geteuid(), getegid())
+	}
+	if err != nil {
+		return nil, err // it names the spec
+	}
+	return u, nil
 }
 
 // stdio is the descriptors 0-2 of svc's processes: stdin /dev/null (a

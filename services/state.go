@@ -4,6 +4,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
 )
@@ -20,10 +21,13 @@ const (
 	StateStopping               // down-signal sent; waiting for run to exit
 	StateFinishing              // finish runs
 	StateBackoff                // waiting out the restart delay
+	StateOrphaned               // run exited; what it left in its process group is being stopped
 )
 
+// String is the state as `vigil status` shows it: orphans being stopped
+// are part of stopping.
 func (st State) String() string {
-	return [...]string{"down", "starting", "up", "stopping", "finishing", "backoff"}[st]
+	return [...]string{"down", "starting", "up", "stopping", "finishing", "backoff", "stopping"}[st]
 }
 
 // input is what can happen to a service.
@@ -37,6 +41,7 @@ const (
 	inRunExit                 // run exited
 	inFinishExit              // finish exited
 	inCheckExit               // check exited
+	inGroupGone               // no process is left in the group run led (from Reaped)
 )
 
 // action is what a service does on an input in a state.
@@ -65,6 +70,7 @@ var table = map[State]map[input]cell{
 		inRunExit:    never("run does not run"),
 		inFinishExit: never("finish ran before down"),
 		inCheckExit:  exitOf("check"),
+		inGroupGone:  never("only asked of orphaned services"),
 	},
 	StateStarting: {
 		inStart:      never("reconcile starts only services that are down"),
@@ -74,6 +80,7 @@ var table = map[State]map[input]cell{
 		inRunExit:    do((*Supervisor).runExited),
 		inFinishExit: never("finish runs after run"),
 		inCheckExit:  do((*Supervisor).checkExited),
+		inGroupGone:  never("only asked of orphaned services"),
 	},
 	StateUp: {
 		inStart:      never("reconcile starts only services that are down"),
@@ -83,6 +90,7 @@ var table = map[State]map[input]cell{
 		inRunExit:    do((*Supervisor).runExited),
 		inFinishExit: never("finish runs after run"),
 		inCheckExit:  never("the probe that made it ready has exited"),
+		inGroupGone:  never("only asked of orphaned services"),
 	},
 	StateStopping: {
 		inStart:      never("reconcile starts only services that are down"),
@@ -92,6 +100,7 @@ var table = map[State]map[input]cell{
 		inRunExit:    do((*Supervisor).runExited),
 		inFinishExit: never("finish runs after run"),
 		inCheckExit:  exitOf("check"),
+		inGroupGone:  never("only asked of orphaned services"),
 	},
 	StateFinishing: {
 		inStart:      never("reconcile starts only services that are down"),
@@ -101,6 +110,7 @@ var table = map[State]map[input]cell{
 		inRunExit:    never("run has exited"),
 		inFinishExit: do((*Supervisor).finished),
 		inCheckExit:  exitOf("check"),
+		inGroupGone:  never("only asked of orphaned services"),
 	},
 	StateBackoff: {
 		inStart:      never("reconcile starts only services that are down"),
@@ -110,6 +120,17 @@ var table = map[State]map[input]cell{
 		inRunExit:    never("run has exited"),
 		inFinishExit: never("finish has exited"),
 		inCheckExit:  exitOf("check"),
+		inGroupGone:  never("only asked of orphaned services"),
+	},
+	StateOrphaned: {
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       stale("run has exited; what it left is being stopped"),
+		inReady:      stale("a notification sent before run exited"),
+		inTimer:      do((*Supervisor).killOrphans),
+		inRunExit:    never("run has exited"),
+		inFinishExit: never("finish runs once the group is gone"),
+		inCheckExit:  exitOf("check"),
+		inGroupGone:  do((*Supervisor).orphansGone),
 	},
 }
 
@@ -124,8 +145,12 @@ type service struct {
 	restart bool // a restart was asked for: start again at once after this exit
 	removed bool // gone from the service directory: forgotten once down
 
-	gen       int // starts so far; events of an earlier run carry an older one
-	pid       int // run's pid and process group; 0 when run is not running
+	gen       int           // starts so far; events of an earlier run carry an older one
+	pid       int           // run's pid and process group; 0 when run is not running
+	user      *process.User // who this run's processes run as, resolved when it started
+	group     int           // the process group run left behind (StateOrphaned)
+	groupKill bool          // that group got SIGKILL
+	fault     string        // why the service cannot start (its user): shown by status and check
 	finishPid int
 	checkPid  int
 	started   time.Time

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-var allStates = []State{StateDown, StateStarting, StateUp, StateStopping, StateFinishing, StateBackoff}
+var allStates = []State{StateDown, StateStarting, StateUp, StateStopping, StateFinishing, StateBackoff, StateOrphaned}
 
-var allInputs = []input{inStart, inStop, inReady, inTimer, inRunExit, inFinishExit, inCheckExit}
+var allInputs = []input{inStart, inStop, inReady, inTimer, inRunExit, inFinishExit, inCheckExit, inGroupGone}
 
 // TestTableComplete: every (state, input) pair has an action, or says why
 // it has none: stale (it happens; nothing to do) or impossible.
@@ -38,6 +38,7 @@ func TestTableComplete(t *testing.T) {
 
 // fakeProcs stands in for process.Start and process.SignalGroup.
 type fakeProcs struct {
+	group   bool // what run left in its group is alive
 	next    int
 	started []string // the base names of what was started: run, finish, check
 	signals []unix.Signal
@@ -61,6 +62,7 @@ func newTableSupervisor(t *testing.T) (*Supervisor, *fakeProcs) {
 		return f.next, nil
 	}
 	s.kill = func(_ int, sig unix.Signal) { f.signals = append(f.signals, sig) }
+	s.alive = func(int) bool { return f.group }
 	return s, f
 }
 
@@ -76,6 +78,7 @@ type transitionCase struct {
 	started []string
 	signals []unix.Signal
 	timer   bool // a timer is armed afterwards
+	orphans bool // run leaves processes in its group
 }
 
 // TestTransitions drives one service through each pair of the table with
@@ -118,6 +121,20 @@ func TestTransitions(t *testing.T) {
 		{name: "finish says stay down", from: StateFinishing, in: inFinishExit, exit: exited(125), want: StateDown},
 		{name: "finish done, restart", from: StateFinishing, in: inFinishExit, exit: exited(0), want: StateBackoff, timer: true},
 		{name: "stop in backoff", from: StateBackoff, in: inStop, want: StateDown},
+		{name: "dies, leaves its group", from: StateUp, in: inRunExit, exit: killed, orphans: true,
+			want: StateOrphaned, signals: []unix.Signal{unix.SIGTERM, unix.SIGCONT}, timer: true},
+		{name: "dies, keeps its orphans", from: StateUp, in: inRunExit, exit: killed, orphans: true,
+			setup: func(v *service) { v.def.KeepOrphans = true }, want: StateBackoff, timer: true},
+		{name: "stopped, group already killed", from: StateStopping, in: inRunExit, exit: killed, orphans: true,
+			want: StateOrphaned, timer: true},
+		{name: "stopped, group still in its grace", from: StateStopping, in: inRunExit, exit: killed, orphans: true,
+			setup: func(v *service) { v.timer = time.NewTimer(time.Hour) }, want: StateOrphaned, timer: true},
+		{name: "orphans did not stop in time", from: StateOrphaned, in: inTimer, want: StateOrphaned,
+			signals: []unix.Signal{unix.SIGKILL}, timer: true},
+		{name: "orphans outlive SIGKILL", from: StateOrphaned, in: inTimer, setup: func(v *service) { v.groupKill = true },
+			want: StateBackoff, timer: true},
+		{name: "orphans gone, finish runs", from: StateOrphaned, in: inGroupGone, setup: func(v *service) { v.def.Finish = "/svc/finish" },
+			want: StateFinishing, started: []string{"finish"}, timer: true},
 		{name: "backoff over", from: StateBackoff, in: inTimer, want: StateDown},
 	}
 	for _, st := range allStates {
@@ -131,6 +148,7 @@ func TestTransitions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.from.String()+"/"+tt.name, func(t *testing.T) {
 			s, f := newTableSupervisor(t)
+			f.group = tt.orphans
 			def := &Definition{Name: "web", Dir: "/svc", Run: "/svc/run", DownSignal: unix.SIGTERM, Restart: RestartAlways,
 				TimeoutKill: Limit(time.Hour), TimeoutFinish: Limit(time.Hour)}
 			svc := &service{def: def, state: tt.from, want: true, pid: 42, started: time.Now(), last: &reaper.Exit{}}

@@ -34,6 +34,7 @@ type Supervisor struct {
 	// table's test puts fakes in their place.
 	start func(argv []string, a process.Attr) (int, error)
 	kill  func(pgid int, sig unix.Signal)
+	alive func(pgid int) bool // process.GroupAlive
 }
 
 // Halt is an essential service down for good: the container stops with
@@ -63,6 +64,7 @@ func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
 		events:   make(chan Event, 64),
 		start:    process.Start,
 		kill:     func(pgid int, sig unix.Signal) { process.SignalGroup(opts.Log, pgid, sig) },
+		alive:    process.GroupAlive,
 	}
 	for _, def := range defs {
 		if err := s.add(def); err != nil {
@@ -227,10 +229,30 @@ func (s *Supervisor) Shutdown() {
 	s.reconcile()
 }
 
+// Reaped is told after each batch of exits: the processes a run left in
+// its group are vigil's to reap once their leader is gone (it is PID 1 or
+// a subreaper), so a batch is when such a group may have emptied.
+func (s *Supervisor) Reaped() {
+	for _, svc := range s.services {
+		if svc.state == StateOrphaned && !s.alive(svc.group) {
+			s.transition(svc, inGroupGone, reaper.Exit{})
+		}
+	}
+	s.reconcile()
+}
+
 // Down reports whether no service process is left: every run, finish and
-// check has exited.
+// check has exited, and what runs left in their groups too.
 func (s *Supervisor) Down() bool {
-	return len(s.children) == 0
+	if len(s.children) > 0 {
+		return false
+	}
+	for _, svc := range s.services {
+		if svc.state == StateOrphaned {
+			return false
+		}
+	}
+	return true
 }
 
 // Halted returns the essential service that is down for good, if any.

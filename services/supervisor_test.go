@@ -10,11 +10,17 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
 )
 
 // testReaper is the one reaper of this test binary: two would race for
 // the same exits, as two owners of wait4 do in a program.
-var testReaper = sync.OnceValue(reaper.Start)
+// The test process is a subreaper, as vigil is: what a service leaves in
+// its process group becomes its child, to be reaped and seen gone.
+var testReaper = sync.OnceValue(func() *reaper.Reaper {
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	return reaper.Start()
+})
 
 // bootSupervisor loads the services of dir and boots them.
 func bootSupervisor(t *testing.T, dir string) *Supervisor {
@@ -53,6 +59,7 @@ func runUntil(t *testing.T, s *Supervisor, done func() bool) {
 			for _, e := range b.Exits {
 				s.Exited(e)
 			}
+			s.Reaped()
 		case ev := <-s.Events():
 			s.Handle(ev)
 		case <-deadline:
