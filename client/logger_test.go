@@ -131,3 +131,33 @@ func TestLoggerRetries(t *testing.T) {
 		t.Errorf("stderr = %q; want one retrying line and one writing-again line", got)
 	}
 }
+
+// TestLoggerCarriesOn: a line cut by a read, or by a logger stopped in
+// the middle of it, is carried on without a second time stamp, by the
+// same logger or by the next one that opens the file.
+func TestLoggerCarriesOn(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 12, 2, 1, 2, 3, 0, time.UTC)
+	newLogger := func() *logger {
+		l := &logger{dir: dir, keep: 1, max: 1 << 20, stamp: true, stderr: io.Discard, now: func() time.Time { return at }}
+		if err := l.open(); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	first := newLogger()
+	first.feed([]byte("one\ntw"))
+	first.feed([]byte("o\nthr"))
+	first.current.Close() // stopped by a signal: no newline added
+	second := newLogger()
+	second.feed([]byte("ee\nfour"))
+	if err := second.end(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "current"))
+	const stamp = "2026-12-02T01:02:03.000000Z "
+	want := stamp + "one\n" + stamp + "two\n" + stamp + "three\n" + stamp + "four\n"
+	if string(b) != want {
+		t.Errorf("current = %q; want %q", b, want)
+	}
+}

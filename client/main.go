@@ -97,11 +97,10 @@ func runDir() string {
 
 // call sends req to the running vigil. A refusal is an error too.
 func (c *command) call(req control.Request) (control.Response, error) {
-	path := control.SocketPath(runDir())
-	resp, err := control.Do(path, req)
+	resp, err := control.Do(runDir(), req)
 	if err != nil {
 		if errors.Is(err, control.ErrUnreachable) {
-			err = fmt.Errorf("%w (is vigil running, with a writable VIGIL_RUN_DIR?)", err)
+			err = fmt.Errorf("%w (is vigil running?)", err)
 		}
 		return resp, err
 	}
