@@ -12,12 +12,20 @@ import (
 // nobody listening, or no permission.
 var ErrUnreachable = errors.New("no vigil reachable")
 
-// Do sends req to the vigil listening at path and returns its answer.
-func Do(path string, req Request) (Response, error) {
+// Do sends req to the vigil whose run dir is runDir and returns its
+// answer. It tries the socket file, then the abstract name vigil falls
+// back to when the run dir cannot hold one.
+func Do(runDir string, req Request) (Response, error) {
 	req.Version = Version
+	path := SocketPath(runDir)
 	conn, err := dialUnix(path)
 	if err != nil {
-		return Response{}, fmt.Errorf("%w at %s: %w", ErrUnreachable, path, err)
+		abstract := abstractAddress(runDir)
+		var aerr error
+		if conn, aerr = dialUnix(abstract); aerr != nil {
+			return Response{}, fmt.Errorf("%w at %s (%w) or %s (%w)", ErrUnreachable, path, err, abstract, aerr)
+		}
+		path = abstract
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(ReadTimeout + answerTimeout + waitTime(req)))
@@ -25,11 +33,14 @@ func Do(path string, req Request) (Response, error) {
 	if err != nil {
 		return Response{}, fmt.Errorf("encode request: %w", err)
 	}
-	if _, err := conn.Write(append(b, '\n')); err != nil {
-		return Response{}, fmt.Errorf("send request to %s: %w", path, err)
-	}
+	// A server that refuses the caller answers before it reads: the write
+	// may then fail (EPIPE) with the answer waiting to be read.
+	_, werr := conn.Write(append(b, '\n'))
 	line, err := bufio.NewReader(conn).ReadBytes('\n')
-	if err != nil {
+	switch {
+	case err != nil && werr != nil:
+		return Response{}, fmt.Errorf("send request to %s: %w", path, werr)
+	case err != nil:
 		return Response{}, fmt.Errorf("read response from %s: %w", path, err)
 	}
 	var resp Response

@@ -61,23 +61,33 @@ type Server struct {
 	closed   atomic.Bool    // Close was called: Accept's error is the end
 }
 
-// Listen creates the control socket at path, mode 0600 from the start
-// (the umask is set around bind, so there is no moment when others could
-// connect), replacing a stale socket a previous vigil left. Call it before
-// any child starts: the umask is the process's.
-func Listen(path string, log *slog.Logger) (*Server, error) {
+// Listen creates the control socket of the vigil whose run dir is runDir,
+// and returns it with its address: the file SocketPath(runDir), or when
+// that cannot be made (a read-only or foreign /run) the abstract name
+// clients try next. The file is mode 0600 from the start (the umask is set
+// around bind, so there is no moment when others could connect), and
+// replaces a stale socket a previous vigil left. Call it before any child
+// starts: the umask is the process's. Whatever the address, only root and
+// vigil's own uid are served (SO_PEERCRED): an abstract name has no mode.
+func Listen(runDir string, log *slog.Logger) (*Server, string, error) {
+	path := SocketPath(runDir)
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		os.Remove(path)
 	}
 	old := unix.Umask(0o177)
-	ln, err := listenUnix(path)
+	ln, fileErr := listenUnix(path)
 	unix.Umask(old)
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", path, err)
+	if fileErr != nil {
+		abstract := abstractAddress(runDir)
+		var err error
+		if ln, err = listenUnix(abstract); err != nil {
+			return nil, "", fmt.Errorf("listen %s: %w; listen %s: %w", path, fileErr, abstract, err)
+		}
+		path = abstract
 	}
 	s := &Server{ln: ln, calls: make(chan *Call), log: log}
 	go s.accept()
-	return s, nil
+	return s, path, nil
 }
 
 // Calls delivers the requests for the loop to answer.
@@ -108,6 +118,11 @@ func (s *Server) accept() {
 func (s *Server) serve(conn *os.File) {
 	defer s.inFlight.Done()
 	defer conn.Close()
+	if err := allowed(conn); err != nil {
+		s.log.Warn("control connection refused", "err", err)
+		writeResponse(conn, Fail(err))
+		return
+	}
 	conn.SetReadDeadline(time.Now().Add(ReadTimeout))
 	line, err := readRequest(conn)
 	if err != nil {
@@ -142,6 +157,19 @@ func (s *Server) serve(conn *os.File) {
 	case <-limit.C:
 		writeResponse(conn, Fail(timeoutError(req)))
 	}
+}
+
+// allowed says why the peer of conn may not use the socket: only root and
+// the uid vigil runs as may.
+func allowed(conn *os.File) error {
+	uid, err := peerUid(conn)
+	switch {
+	case err != nil:
+		return fmt.Errorf("refused: cannot tell who is calling: %w", err)
+	case uid != 0 && int64(uid) != int64(os.Geteuid()):
+		return fmt.Errorf("refused: uid %d is neither root nor vigil's uid %d", uid, os.Geteuid())
+	}
+	return nil
 }
 
 // waitTime is how long the command itself may wait for a state.

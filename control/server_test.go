@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,8 +17,9 @@ import (
 // round trip, the socket's mode, bad requests, and that it serves on after
 // them.
 func TestServer(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "control.sock")
-	srv, err := Listen(path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	runDir := t.TempDir()
+	path := SocketPath(runDir)
+	srv, _, err := Listen(runDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestServer(t *testing.T) {
 	if resp.OK {
 		t.Errorf("1 MB request: response %+v; want an error", resp)
 	}
-	got, err := Do(path, Request{Command: CmdCheck})
+	got, err := Do(runDir, Request{Command: CmdCheck})
 	if err != nil || !got.OK || len(got.Services) != 1 || got.Services[0].Name != CmdCheck {
 		t.Errorf("Do(check) = %+v, %v; want the loop's answer", got, err)
 	}
@@ -66,8 +68,34 @@ func rawCall(t *testing.T, path string, b []byte) Response {
 }
 
 func TestDoUnreachable(t *testing.T) {
-	_, err := Do(filepath.Join(t.TempDir(), "none.sock"), Request{Command: CmdStatus})
+	_, err := Do(filepath.Join(t.TempDir(), "none"), Request{Command: CmdStatus})
 	if !errors.Is(err, ErrUnreachable) {
 		t.Errorf("Do(no socket) error = %v; want ErrUnreachable", err)
+	}
+}
+
+// TestListenAbstract: a run dir that cannot hold the socket file makes
+// the server fall back to its abstract name, which Do finds unasked.
+func TestListenAbstract(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(notADir, "run")
+	srv, addr, err := Listen(runDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	if !strings.HasPrefix(addr, "@vigil/") {
+		t.Errorf("Listen(%s) address = %q; want an abstract one", runDir, addr)
+	}
+	go func() {
+		for c := range srv.Calls() {
+			c.Reply(Ok())
+		}
+	}()
+	if got, err := Do(runDir, Request{Command: CmdCheck}); err != nil || !got.OK {
+		t.Errorf("Do(%s) = %+v, %v; want the server's OK through %s", runDir, got, err, addr)
 	}
 }

@@ -3,6 +3,7 @@ package control
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -17,7 +18,8 @@ import (
 // listener is a listening unix socket.
 type listener struct{ f *os.File }
 
-// listenUnix binds and listens on path.
+// listenUnix binds and listens on path: a file, or with a leading '@' a
+// name in the abstract namespace (unix(7)).
 func listenUnix(path string) (*listener, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
@@ -57,7 +59,7 @@ func (l *listener) accept() (*os.File, error) {
 
 func (l *listener) close() error { return l.f.Close() }
 
-// dialUnix connects to the socket at path.
+// dialUnix connects to the socket at path (a leading '@': abstract).
 func dialUnix(path string) (*os.File, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -74,4 +76,41 @@ func dialUnix(path string) (*os.File, error) {
 		return nil, fmt.Errorf("set nonblock: %w", err)
 	}
 	return os.NewFile(uintptr(fd), path), nil
+}
+
+// abstractAddress is the control socket's name in the abstract namespace,
+// the fallback when the run dir cannot hold a file (README "The client").
+// An abstract name belongs to the network namespace, which the containers
+// of a pod share, so it carries the mount namespace too: each container
+// has its own, and `docker exec` or `kubectl exec` enters it, so the
+// client finds the name its own vigil chose. Over-long names are hashed to
+// fit sun_path.
+func abstractAddress(runDir string) string {
+	mnt, _ := os.Readlink("/proc/self/ns/mnt") // "mnt:[4026532201]"; "" without /proc
+	name := "@vigil/" + mnt + SocketPath(runDir)
+	if len(name) > 107 {
+		h := fnv.New64a()
+		h.Write([]byte(name))
+		name = fmt.Sprintf("@vigil/%s/%x", mnt, h.Sum64())
+	}
+	return name
+}
+
+// peerUid is the uid of the process at the other end of conn.
+func peerUid(conn *os.File) (uint32, error) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	if err := rc.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return 0, err
+	}
+	if cerr != nil {
+		return 0, cerr
+	}
+	return cred.Uid, nil
 }
