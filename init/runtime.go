@@ -20,7 +20,7 @@ func prepareRunDir(dir string, env []string) ([]process.EnvEntry, error) {
 	if err := os.RemoveAll(envDir); err != nil {
 		return nil, fmt.Errorf("clear %s: %w", envDir, err)
 	}
-	if err := os.Mkdir(envDir, 0o755); err != nil {
+	if err := os.Mkdir(envDir, 0o700); err != nil { // the environment holds secrets
 		return nil, fmt.Errorf("create %s: %w", envDir, err)
 	}
 	if err := process.WriteEnvDir(envDir, env); err != nil {

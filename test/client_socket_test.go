@@ -10,7 +10,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -233,4 +235,41 @@ func TestClientRobustness(t *testing.T) {
 	}
 	v.noZombieChild()
 	v.termNoCmd()
+}
+
+// TestClientAbstractSocket: a run dir that cannot hold the socket file
+// (read-only root, --user without /run) leaves vigil listening under an
+// abstract name, which the client finds without being told, from vigil's
+// mount namespace (as `docker exec` enters it). Only root and vigil's own
+// uid are served: an abstract socket has no file mode.
+func TestClientAbstractSocket(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("nsenter not found:", err)
+	}
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{"run": sleeper("web")})
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(file, "run")
+	v := tr.start([]string{"VIGIL_RUN_DIR=" + runDir})
+	enter := []string{"nsenter", "-t", fmt.Sprint(v.vigilPid()), "-m", "-p", "--"}
+	env := clientEnv("VIGIL_RUN_DIR=" + runDir)
+	var r clientResult
+	poll(t, "vigil check through the abstract socket", func() (bool, string) {
+		var err error
+		r, err = runClientVia(enter, env, nil, "check")
+		return err == nil && r.code == 0, r.String()
+	})
+	other := append(slices.Clone(enter), "setpriv", "--reuid=1234", "--regid=1234", "--clear-groups", "--")
+	r, err := runClientVia(other, env, nil, "status")
+	if err != nil || r.code != 1 || !strings.Contains(r.stderr, "refused: uid 1234 is neither root nor vigil's uid 0") {
+		t.Errorf("vigil status as uid 1234: %v, %v; want exit 1, refused", r, err)
+	}
+	v.termNoCmd()
+	if got := matching(v.stderr(), `control socket in the abstract namespace`); len(got) != 1 {
+		t.Errorf("log: %q; want one line naming the abstract socket", got)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -55,9 +56,16 @@ func clientEnv(env ...string) []string {
 // only when the client could not run or did not end within clientTimeout;
 // it does not touch t, so goroutines may call it.
 func runClientErr(env []string, stdin io.Reader, args ...string) (clientResult, error) {
+	return runClientVia(nil, env, stdin, args...)
+}
+
+// runClientVia is runClientErr with the client exec'd by wrap (nsenter …,
+// setpriv …), when wrap is not empty.
+func runClientVia(wrap, env []string, stdin io.Reader, args ...string) (clientResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, vigilBin, args...)
+	argv := append(append(slices.Clone(wrap), vigilBin), args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin = stdin
 	cmd.WaitDelay = 5 * time.Second
@@ -130,6 +138,7 @@ type svcStatus struct {
 	Ready    bool   `json:"ready"`
 	Restarts int    `json:"restarts"`
 	LastExit string `json:"last_exit"`
+	Fault    string `json:"fault"`
 }
 
 // status returns `vigil status --json names…`, failing the test unless it

@@ -34,6 +34,7 @@ type opts struct {
 	stdin  *os.File // default /dev/null
 	tty    *pty     // stdin, stdout and stderr on this pty's slave; lines are read from its master
 	ctty   bool     // with tty: start in a new session with the slave as controlling terminal
+	wrap   []string // a command that execs vigil (setpriv …), put before its binary
 }
 
 // vigil is one running vigil and what it wrote.
@@ -136,7 +137,8 @@ func start(t *testing.T, o opts, args ...string) *vigil {
 		v.cmd = &exec.Cmd{Path: o.bin, Args: append([]string{o.bin}, args...)}
 	} else {
 		needUnshare(t)
-		v.cmd = exec.Command("unshare", append([]string{"--pid", "--fork", "--mount-proc", "--kill-child", "--", o.bin}, args...)...)
+		argv := append(append([]string{"--pid", "--fork", "--mount-proc", "--kill-child", "--"}, o.wrap...), o.bin)
+		v.cmd = exec.Command("unshare", append(argv, args...)...)
 	}
 	v.mark = fmt.Sprintf("%s=%d.%d", markEnv, os.Getpid(), runs.Add(1))
 	v.cmd.Env = append(append(testEnv(t), o.env...), v.mark)

@@ -29,6 +29,8 @@
 //	                  process that exits without waiting for them; print "orphans n=N"
 //	exit CODE         print "exiting code=CODE mono=NS" and exit with CODE
 //	raise SIG         print "dying signal=NAME mono=NS" and die by SIG
+//	listen ADDR       listen on TCP ADDR (127.0.0.1:PORT) with a socket every child
+//	                  started later inherits; print "listening addr=ADDR", or fail
 //	wait              block forever (an "on" rule or a fatal signal ends the process)
 //
 // SIG is a name (TERM, SIGTERM) or a number. mono is CLOCK_MONOTONIC in
@@ -197,6 +199,11 @@ func act(args []string) (int, error) {
 		}
 		die(sig)
 		return 2, nil
+	case "listen":
+		if err := need(1); err != nil {
+			return 0, err
+		}
+		return 2, listen(args[1])
 	case "wait":
 		for {
 			time.Sleep(time.Hour)
@@ -414,5 +421,29 @@ func spawnOrphans(count string, args []string) error {
 		}
 	}
 	os.Exit(0)
+	return nil
+}
+
+// listen opens a listening TCP socket on addr without close-on-exec, so
+// that the helpers started after it hold it too (as workers of a daemon
+// do), and prints "listening addr=ADDR".
+func listen(addr string) error {
+	host, port, ok := strings.Cut(addr, ":")
+	n, err := strconv.Atoi(port)
+	if !ok || err != nil || host != "127.0.0.1" {
+		return fmt.Errorf("listen %q: want 127.0.0.1:PORT", addr)
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return fmt.Errorf("socket: %w", err)
+	}
+	sa := &unix.SockaddrInet4{Port: n, Addr: [4]byte{127, 0, 0, 1}}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fmt.Errorf("bind %s: %w", addr, err)
+	}
+	if err := unix.Listen(fd, 16); err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	say("listening addr=%s", addr)
 	return nil
 }
