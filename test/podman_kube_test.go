@@ -13,11 +13,11 @@ package test
 //     logs "unable to get systemd connection to add healthchecks") and
 //     `podman healthcheck run C` runs one probe and records it, which is
 //     what the tests do. readinessProbe is ignored.
-//   - terminationGracePeriodSeconds is ignored (support came in podman 4.7):
+//   - terminationGracePeriodSeconds is ignored (later podman maps it, PR 19914):
 //     the stop timeout stays podman's 10 s, so the tests stop with
 //     `podman pod stop -t GRACE`.
 //   - `podman kube down` SIGKILLs the containers without a stop signal
-//     (podman issue 22397, fixed in 5.1): stop the pod first.
+//     (podman issue 22397, fixed upstream in 2024): stop the pod first.
 //   - `podman pod stop` stops the infra container together with the others;
 //     with a shared PID namespace its exit (PID 1) makes the kernel SIGKILL
 //     every process of the pod, vigil mid-shutdown included: the test stops
