@@ -52,13 +52,20 @@ func Main(args []string) int {
 	// Children learn where the run dir is (init scripts write env/ there)
 	// even when VIGIL_RUN_DIR was left to its default.
 	env := process.ApplyEnv(os.Environ(), []process.EnvEntry{{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)}})
-	sup, err := services.New(defs, env, services.Options{Log: log, DevNull: devNull})
+	var output *services.Output
+	if cfg.LogPrefix {
+		if output, err = services.NewOutput(); err != nil {
+			log.Error("prepare output", "err", err)
+			return exitInternal
+		}
+	}
+	sup, err := services.New(defs, env, services.Options{Log: log, DevNull: devNull, Output: output})
 	if err != nil {
 		log.Error("prepare services", "err", err)
 		return exitInternal
 	}
 	v := &vigil{
-		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull,
+		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull, output: output,
 		reaper:   reaper.Start(),
 		sup:      sup,
 		baseEnv:  env,

@@ -24,6 +24,7 @@ type vigil struct {
 	sup     *services.Supervisor
 	pid1    bool
 	devNull *os.File
+	output  *services.Output // nil with VIGIL_LOG_PREFIX=false
 
 	baseEnv  []string           // the environment vigil received
 	env      []string           // what children get: baseEnv as init scripts left it
@@ -39,12 +40,13 @@ type vigil struct {
 	script     int      // pid of the running script, 0 if none
 	scriptPath string
 
-	stage      stage
-	cmdKill    alarm // the CMD (or init script) did not stop in time
-	scriptKill alarm // a finish script ran out of VIGIL_FINISH_TIMEOUT
-	readyWait  alarm // VIGIL_READY_TIMEOUT
-	leftKill   alarm // stage 4: SIGKILL to every process left
-	deadline   alarm // VIGIL_SHUTDOWN_TIMEOUT
+	stage       stage
+	cmdKill     alarm     // the CMD (or init script) did not stop in time
+	scriptKill  alarm     // a finish script ran out of VIGIL_FINISH_TIMEOUT
+	readyWait   alarm     // VIGIL_READY_TIMEOUT
+	leftKill    alarm     // stage 4: SIGKILL to every process left
+	deadline    alarm     // VIGIL_SHUTDOWN_TIMEOUT
+	shutdownEnd time.Time // when it runs out
 
 	ctl     *control.Server // nil without a run dir
 	waiters []waiter        // control calls waiting for a state
@@ -72,6 +74,7 @@ func (v *vigil) run() int {
 		v.step()
 	}
 	v.closeControl()
+	v.drainOutput()
 	v.log.Info("exit", "code", v.exitCode)
 	return v.exitCode
 }
@@ -114,6 +117,23 @@ func (v *vigil) step() {
 	}
 	v.advance()
 	v.answerWaiters()
+}
+
+// drainOutput lets the copier write the last bytes of every writer: none
+// is left, so every pipe is at its end (or holds the last partial line).
+// It waits as long as the shutdown's time allows, at least a second: a
+// blocked stdout must not keep vigil from exiting.
+func (v *vigil) drainOutput() {
+	if v.output == nil {
+		return
+	}
+	limit := time.Second
+	if left := time.Until(v.shutdownEnd); left > limit {
+		limit = left
+	}
+	if !v.output.Drain(limit) {
+		v.log.Warn("service output not all written: stdout or stderr blocked", "waited", limit)
+	}
 }
 
 // foreground is the process the first shutdown stage stops: the CMD, or

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/vigil-init/vigil/process"
+	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,10 +47,13 @@ func (v *vigil) startScript() bool {
 	for len(v.scripts) > 0 {
 		path := v.scripts[0]
 		v.scripts = v.scripts[1:]
-		pid, err := process.Start([]string{path}, process.Attr{
-			Env:   v.env,
-			Files: []uintptr{v.devNull.Fd(), 1, 2},
-		})
+		files := []uintptr{v.devNull.Fd(), 1, 2}
+		opened, err := v.output.Prefix(filepath.Base(path), files)
+		var pid int
+		if err == nil {
+			pid, err = process.Start([]string{path}, process.Attr{Env: v.env, Files: files})
+			services.CloseAll(opened)
+		}
 		if err != nil {
 			v.log.Error("script cannot start", "path", path, "err", err)
 			if v.stage == stageInit && v.scriptFailed(path, process.FailureCode(err)) {

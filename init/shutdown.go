@@ -2,6 +2,7 @@ package boot
 
 import (
 	"os"
+	"time"
 
 	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
@@ -26,6 +27,7 @@ func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 	}
 	v.log.Info("shutdown", "reason", reason)
 	v.deadline.set(v.cfg.ShutdownTimeout.D())
+	v.shutdownEnd = time.Now().Add(v.cfg.ShutdownTimeout.D())
 	v.readyWait.stop()
 	v.scripts = nil
 	v.stage = stageCmd

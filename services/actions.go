@@ -34,7 +34,13 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 	// Started now even if the exec fails: a run that cannot start is a
 	// fast death, and backs off like one.
 	svc.checks, svc.started = 0, time.Now()
-	files := s.stdio(svc)
+	files, opened, err := s.stdio(svc)
+	if err != nil {
+		s.log.Error("service cannot start: output pipe", "service", def.Name, "err", err)
+		s.afterExit(svc, spawnFailure(err))
+		return
+	}
+	defer CloseAll(opened) // the child has them, or did not start
 	var notifyR, notifyW *os.File
 	if def.NotificationFD > 0 {
 		var err error
@@ -195,11 +201,13 @@ func (s *Supervisor) afterExit(svc *service, e reaper.Exit) {
 		s.decide(svc, noFinish)
 		return
 	}
-	files := []uintptr{s.devNull.Fd(), 1, 2}
-	if svc.stdout != nil {
-		files[1] = svc.stdout.Fd()
+	files, opened, err := s.stdio(svc)
+	var pid int
+	if err == nil {
+		files[0] = s.devNull.Fd() // a logger's finish does not read its pipe
+		pid, err = s.spawn(svc, roleFinish, def.Finish, exitArgs(e.Status, def.Name), files)
+		CloseAll(opened)
 	}
-	pid, err := s.spawn(svc, roleFinish, def.Finish, exitArgs(e.Status, def.Name), files)
 	if err != nil {
 		s.log.Error("finish cannot start", "service", def.Name, "err", err)
 		s.decide(svc, noFinish)

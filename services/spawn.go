@@ -1,6 +1,7 @@
 package services
 
 import (
+	"os"
 	"strconv"
 
 	"github.com/vigil-init/vigil/process"
@@ -74,19 +75,22 @@ func (s *Supervisor) resolveUser(svc *service) (*process.User, error) {
 	return u, nil
 }
 
-// stdio is the descriptors 0-2 of svc's processes: stdin /dev/null (a
-// logger's: its pipe), stdout the container's (a producer's: its logger's
-// pipe), stderr the container's. Fd puts the pipe ends in blocking mode:
-// a producer must block on a full pipe, never see EAGAIN and drop a line.
-func (s *Supervisor) stdio(svc *service) []uintptr {
-	in, out := s.devNull.Fd(), uintptr(1)
+// stdio is the descriptors 0-2 of svc's run and finish: stdin /dev/null
+// (a logger's: its pipe), stdout the container's (a producer's: its
+// logger's pipe), stderr the container's, the container's streams through
+// the Output when there is one. opened are the pipe ends to close once
+// the child has them. Fd puts the logger pipe's ends in blocking mode: a
+// producer must block on a full pipe, never see EAGAIN and drop a line.
+func (s *Supervisor) stdio(svc *service) (files []uintptr, opened []*os.File, err error) {
+	files = []uintptr{s.devNull.Fd(), 1, 2}
 	if svc.stdin != nil {
-		in = svc.stdin.Fd()
+		files[0] = svc.stdin.Fd()
 	}
 	if svc.stdout != nil {
-		out = svc.stdout.Fd()
+		files[1] = svc.stdout.Fd()
 	}
-	return []uintptr{in, out, 2}
+	opened, err = s.output.Prefix(svc.def.Name, files)
+	return files, opened, err
 }
 
 // withFD returns files with fd placed at descriptor n, gaps closed.

@@ -14,6 +14,7 @@ import (
 type Options struct {
 	Log     *slog.Logger
 	DevNull *os.File // open /dev/null: stdin of every service process, stdio of checks
+	Output  *Output  // prefixes service output; nil: services write to vigil's stdout and stderr directly
 }
 
 // Supervisor runs the services. It is owned by one loop: every method is
@@ -23,6 +24,7 @@ type Supervisor struct {
 	log      *slog.Logger
 	env      []string
 	devNull  *os.File
+	output   *Output
 	services []*service // in name order, each logger right after its producer
 	byName   map[string]*service
 	children map[int]child // every process started and not yet reaped
@@ -58,7 +60,7 @@ type Event struct {
 // for as long as it runs. Nothing starts before Boot.
 func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
 	s := &Supervisor{
-		log: opts.Log, env: env, devNull: opts.DevNull,
+		log: opts.Log, env: env, devNull: opts.DevNull, output: opts.Output,
 		byName:   make(map[string]*service),
 		children: make(map[int]child),
 		events:   make(chan Event, 64),

@@ -2,10 +2,14 @@ package test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestRestartPolicy: always restarts after any exit, on-failure only after
@@ -207,8 +211,12 @@ func TestFdsFlat(t *testing.T) {
 	pid := v.vigilPid()
 
 	// A sample counts when two quiet looks in a row, 10 ms apart, agree.
-	type sample struct{ restarts, fds int }
+	// The fewest fds of 5 samples is what counts, at the start and after
+	// 200 restarts more. Output pipes whose writers are all gone are not
+	// counted: the copier closes them once it has read their end, a moment
+	// later (see quietFds).
 	var first, last, prev *sample
+	var samples []sample
 	deadline := time.Now().Add(60 * time.Second)
 	for last == nil {
 		if time.Now().After(deadline) {
@@ -227,9 +235,16 @@ func TestFdsFlat(t *testing.T) {
 		if s != nil && prev != nil && *s == *prev {
 			switch {
 			case first == nil:
-				first = s
+				samples = append(samples, *s)
+				if len(samples) == 5 {
+					first = floor(samples)
+					samples = nil
+				}
 			case s.restarts >= first.restarts+200:
-				last = s
+				samples = append(samples, *s)
+				if len(samples) == 5 {
+					last = floor(samples)
+				}
 			}
 		}
 		prev = s
@@ -241,6 +256,20 @@ func TestFdsFlat(t *testing.T) {
 		t.Errorf("vigil's fds = %d after %d more restarts; want %d, as before", last.fds, last.restarts-first.restarts, first.fds)
 	}
 	v.termNoCmd()
+}
+
+// sample is vigil's fd count at a quiet moment, after so many restarts.
+type sample struct{ restarts, fds int }
+
+// floor is the sample with the fewest fds.
+func floor(samples []sample) *sample {
+	low := samples[0]
+	for _, s := range samples[1:] {
+		if s.fds < low.fds {
+			low = s
+		}
+	}
+	return &low
 }
 
 // quietFds returns vigil's fd count if only loggers (cat) run under vigil,
@@ -257,6 +286,43 @@ func quietFds(t *testing.T, pid int) (int, bool) {
 	if !quiet() {
 		return 0, false
 	}
-	n := fdCount(t, pid)
+	n := fdCount(t, pid) - endedPipes(pid)
 	return n, quiet()
+}
+
+// endedPipes counts the pipes of which pid holds only the read end and no
+// process holds a write end: output pipes at their end, which vigil's
+// copier is about to close.
+func endedPipes(pid int) int {
+	writers := map[string]bool{}
+	reads := map[string]bool{}
+	procs, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, fd := range procs {
+		target, err := os.Readlink(fd)
+		if err != nil || !strings.HasPrefix(target, "pipe:") {
+			continue
+		}
+		info, err := os.ReadFile(strings.Replace(fd, "/fd/", "/fdinfo/", 1))
+		if err != nil {
+			continue
+		}
+		var flags int
+		for _, l := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(l, "flags:"); ok {
+				fmt.Sscanf(strings.TrimSpace(v), "%o", &flags)
+			}
+		}
+		if flags&(unix.O_WRONLY|unix.O_RDWR) != 0 {
+			writers[target] = true
+		} else if strings.HasPrefix(fd, fmt.Sprintf("/proc/%d/", pid)) {
+			reads[target] = true
+		}
+	}
+	n := 0
+	for p := range reads {
+		if !writers[p] {
+			n++
+		}
+	}
+	return n
 }
