@@ -33,7 +33,7 @@ lint: ## gofmt -l prints nothing, go vet passes
 fuzz: ## fuzz the parsers for a while (FUZZTIME, default 30s each)
 	go test ./init/ -run '^$$' -fuzz FuzzParseDuration -fuzztime $${FUZZTIME:-30s}
 
-bench: ## vigil side by side with tini, dumb-init, s6, runit (root; installs them with apt)
+bench: ## vigil beside tini, dumb-init, s6, runit, supervisord → docs/benchmarks.md (root; apt; BENCH_QUICK=1: short)
 	test/bench.sh
 
 clean: ## remove build output
