@@ -54,14 +54,19 @@ func (b *bench) machine() facts {
 	deb := func(pkg string) string {
 		return output(b.tools["dpkg-query"], "-W", "-f=${Version}", pkg) + " (Debian " + pkg + ")"
 	}
+	vigil := output(b.initLink, "--version")
+	if os.Getenv("BENCH_VIGIL") == "" { // built from this tree by make build
+		vigil += ", built from product code last changed in " + output("git", "-C", b.repo, "log", "-1", "--format=%h",
+			"--", "main.go", "init", "services", "reaper", "control", "client", "go.mod", "go.sum")
+	}
 	f.contenders = []contender{
-		{"vigil", output(b.initLink, "--version"), b.vigil, size(b.vigil)},
+		{"vigil", vigil, b.vigil, size(b.vigil)},
 		{"tini", deb("tini"), b.tools["tini"], size(b.tools["tini"])},
 		{"dumb-init", deb("dumb-init"), b.tools["dumb-init"], size(b.tools["dumb-init"])},
-		{"Go floor", runtime.Version() + ", test/bench/floor", b.floor, size(b.floor)},
+		{"Go floor", runtime.Version(), "test/bench/floor, built by the run", size(b.floor)},
 		{"s6", deb("s6"), "s6-svscan + s6-supervise", size(b.tools["s6-svscan"]) + size("/usr/bin/s6-supervise")},
 		{"runit", deb("runit"), "runsvdir + runsv", size(b.tools["runsvdir"]) + size("/usr/bin/runsv")},
-		{"supervisord", deb("supervisor") + ", " + output("python3", "--version"), b.tools["supervisord"], 0},
+		{"supervisord", deb("supervisor") + ", " + output(interpreter(b.tools["supervisord"]), "--version"), b.tools["supervisord"], 0},
 	}
 	gcc, _, _ := strings.Cut(output(b.tools["gcc"], "--version"), "\n")
 	f.tools = []contender{
@@ -118,4 +123,18 @@ func fsType(path string) string {
 		return n + " (" + path + ")"
 	}
 	return fmt.Sprintf("file system 0x%x (%s)", st.Type, path)
+}
+
+// interpreter is the program named by the #! line of the script at path.
+func interpreter(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "#!") {
+		return "?"
+	}
+	line, _, _ := strings.Cut(string(b[2:]), "\n")
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }

@@ -428,7 +428,7 @@ set ylabel "MiB"
 set title "PSS of the supervisor processes (median)"
 plot for [i=%d:%d] %q using 1:i with linespoints lw 2 pt 7 title columnhead(i)
 unset multiplot
-`, r.b.out+"/benchmarks.png", fmt.Sprintf("%s, %s — %s, %d cores", r.facts.contenders[0].version, r.facts.date, r.facts.cpu, r.facts.cores),
+`, r.b.out+"/benchmarks.png", fmt.Sprintf("%s, %s — %s, %d cores", strings.SplitN(r.facts.contenders[0].version, ",", 2)[0], r.facts.date, r.facts.cpu, r.facts.cores),
 		r.b.treeNs[0]/2, r.b.treeNs[len(r.b.treeNs)-1]*2, joinInts(r.b.treeNs), 1+k, dat, 2+k, 1+2*k, dat)
 	cmd := exec.Command(r.b.tools["gnuplot"])
 	cmd.Stdin = strings.NewReader(script)
