@@ -120,9 +120,9 @@ func fsType(path string) string {
 	}
 	names := map[int64]string{0xEF53: "ext4", 0x01021994: "tmpfs", 0x794c7630: "overlayfs", 0x58465342: "xfs", 0x9123683E: "btrfs"}
 	if n, ok := names[int64(st.Type)]; ok {
-		return n + " (" + path + ")"
+		return n
 	}
-	return fmt.Sprintf("file system 0x%x (%s)", st.Type, path)
+	return fmt.Sprintf("file system 0x%x", st.Type)
 }
 
 // interpreter is the program named by the #! line of the script at path.

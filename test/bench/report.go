@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -103,7 +104,7 @@ func (r *report) method() {
 	r.p("   the *Go floor* (test/bench/floor) is the least a Go init can do: fork-exec its arguments, wait, exit with")
 	r.p("   the child's code; static, built like vigil. tini is Debian's `tini-static` (what `docker run --init` runs).")
 	r.p("   vigil writes its run directory at boot (README \"Boot\", step 4: the control socket, and `env/`, one file")
-	r.p("   per variable); it is on %s like the rest of the scratch directory, as /run/vigil is on a", r.facts.workFS)
+	r.p("   per variable); it is on %s (%s) like the rest of the scratch directory, as /run/vigil is on a", r.facts.workFS, filepath.Dir(r.b.work))
 	r.p("   container's root file system. *vigil, run dir on tmpfs* is the same run with VIGIL_RUN_DIR on /dev/shm:")
 	r.p("   the difference between the two rows is what the snapshot costs on that disk.")
 	r.p("2. **Orphan storm**: the CMD (test/bench/csrc/storm.c, static) forks %d times a child that forks a", b.stormOrphans)
@@ -118,6 +119,7 @@ func (r *report) method() {
 	r.p("   without `notification-fd`, as `runsvdir -P DIR`; supervisord `supervisord -n -c CONF` with one")
 	r.p("   `[program:x]` per service (`autorestart=true`, output `NONE` rather than log files, as the others pass")
 	r.p("   it through; all else default). The tree is laid out afresh before each run, outside the timings.")
+	r.p("   The supervisor's stdout and stderr go to a file (vigil logs a line per service start and exit).")
 	r.p("   - *started*: from the fork of unshare until the FIFO has N bytes: all N service processes run.")
 	r.p("   - *ready* (vigil, s6: notification-fd): once all have started, until the supervisor confirms all N are")
 	r.p("     ready, asked its own way: vigil on its control socket (`{\"cmd\":\"wait\",\"until\":\"ready\",…}`,")
