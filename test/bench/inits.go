@@ -98,7 +98,7 @@ func (b *bench) measureStart() startResults {
 
 // stormRun is one orphan storm.
 type stormRun struct {
-	wall        time.Duration
+	wall, cpu   time.Duration // cpu: user + system of the whole tree, reaping included
 	drain       time.Duration // from the last fork until no zombie was left
 	zombiesLeft int           // after the storm's 10 s wait
 	err         error
@@ -120,8 +120,8 @@ func (b *bench) runStorm(in initCmd) stormRun {
 	if err != nil {
 		return stormRun{err: err}
 	}
-	ws, _, err := reap(pid)
-	run := stormRun{wall: time.Since(t0), err: err}
+	ws, ru, err := reap(pid)
+	run := stormRun{wall: time.Since(t0), cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), err: err}
 	m := stormLine.FindStringSubmatch(tail(log))
 	switch {
 	case err != nil:

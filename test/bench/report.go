@@ -110,7 +110,8 @@ func (r *report) method() {
 	r.p("2. **Orphan storm**: the CMD (test/bench/csrc/storm.c, static) forks %d times a child that forks a", b.stormOrphans)
 	r.p("   grandchild and exits; the grandchild exits at once too, so each is an orphan for the init to reap. The CMD")
 	r.p("   then reads /proc (the namespace's) until no zombie is left, at most 10 s, and exits 1 if any is. Wall")
-	r.p("   time of the whole run; *drain* is from the last fork until no zombie was left. %d rounds.", b.stormRounds)
+	r.p("   time of the whole run; CPU is user + system time of the whole tree, the init's reaping included (the")
+	r.p("   storm's own forking is most of it); *drain* is from the last fork until no zombie was left. %d rounds.", b.stormRounds)
 	r.p("3. **Supervision trees** of N = %s trivial services, %d rounds. The service (test/bench/csrc/service.c,", joinInts(b.treeNs), b.treeRounds)
 	r.p("   static, no shell) writes a byte to a FIFO of the bench (\"running\"), then a newline to the fd that")
 	r.p("   `./notification-fd` names if the file exists (\"ready\"), then sleeps until a signal ends it. Layouts:")
@@ -198,11 +199,11 @@ func runs(d dist) string {
 func (r *report) stormTable() {
 	r.p("## Orphan storm: %d orphans (s)", r.b.stormOrphans)
 	r.p("")
-	r.p("| init | median | p90 | min | max | drain after the last fork (median, ms) | zombies left (max) | runs |")
-	r.p("|---|---|---|---|---|---|---|---|")
+	r.p("| init | median | p90 | min | max | CPU (median) | drain after the last fork (median, ms) | zombies left (max) | runs |")
+	r.p("|---|---|---|---|---|---|---|---|---|")
 	med := map[string]float64{}
 	for _, in := range r.b.inits()[:3] {
-		var w, dr []float64
+		var w, c, dr []float64
 		failed, left := 0, 0
 		for _, run := range r.storm[in.name] {
 			left = max(left, run.zombiesLeft)
@@ -211,12 +212,12 @@ func (r *report) stormTable() {
 				r.fails = append(r.fails, fmt.Sprintf("orphan storm, %s: %v", in.name, run.err))
 				continue
 			}
-			w, dr = append(w, run.wall.Seconds()), append(dr, msOf(run.drain))
+			w, c, dr = append(w, run.wall.Seconds()), append(c, run.cpu.Seconds()), append(dr, msOf(run.drain))
 		}
 		d := summarize(w, failed)
 		med[in.name] = d.med
-		r.p("| %s | %s | %s | %s | %s | %s | %d | %s |", in.name, num(d.med), num(d.p90), num(d.min), num(d.max),
-			num(summarize(dr, 0).med), left, runs(d))
+		r.p("| %s | %s | %s | %s | %s | %s | %s | %d | %s |", in.name, num(d.med), num(d.p90), num(d.min), num(d.max),
+			num(summarize(c, 0).med), num(summarize(dr, 0).med), left, runs(d))
 	}
 	r.p("")
 	r.p("vigil / tini: %s; vigil / dumb-init: %s.", ratio(med["vigil"], med["tini"]), ratio(med["vigil"], med["dumb-init"]))
