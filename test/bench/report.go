@@ -201,7 +201,7 @@ func (r *report) stormTable() {
 	r.p("")
 	r.p("| init | median | p90 | min | max | CPU (median) | drain after the last fork (median, ms) | zombies left (max) | runs |")
 	r.p("|---|---|---|---|---|---|---|---|---|")
-	med := map[string]float64{}
+	med, cpu := map[string]float64{}, map[string]float64{}
 	for _, in := range r.b.inits()[:3] {
 		var w, c, dr []float64
 		failed, left := 0, 0
@@ -215,12 +215,13 @@ func (r *report) stormTable() {
 			w, c, dr = append(w, run.wall.Seconds()), append(c, run.cpu.Seconds()), append(dr, msOf(run.drain))
 		}
 		d := summarize(w, failed)
-		med[in.name] = d.med
+		med[in.name], cpu[in.name] = d.med, summarize(c, 0).med
 		r.p("| %s | %s | %s | %s | %s | %s | %s | %d | %s |", in.name, num(d.med), num(d.p90), num(d.min), num(d.max),
 			num(summarize(c, 0).med), num(summarize(dr, 0).med), left, runs(d))
 	}
 	r.p("")
-	r.p("vigil / tini: %s; vigil / dumb-init: %s.", ratio(med["vigil"], med["tini"]), ratio(med["vigil"], med["dumb-init"]))
+	r.p("vigil / tini: wall %s, CPU %s; vigil / dumb-init: wall %s, CPU %s.", ratio(med["vigil"], med["tini"]), ratio(cpu["vigil"], cpu["tini"]),
+		ratio(med["vigil"], med["dumb-init"]), ratio(cpu["vigil"], cpu["dumb-init"]))
 	r.p("")
 }
 
