@@ -36,7 +36,7 @@ lint: ## gofmt -l prints nothing, go vet passes
 fuzz: ## run every Fuzz target of every package for FUZZTIME each (default 10s)
 	@set -e; for pkg in $(UNIT_PKGS); do 	  for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do 	    echo "fuzz: $$pkg $$f"; 	    go test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-10s}; 	  done; 	done
 
-bench: ## vigil side by side with tini, dumb-init, s6, runit (root; installs them with apt)
+bench: ## vigil beside tini, dumb-init, s6, runit, supervisord → docs/benchmarks.md (root; apt; BENCH_QUICK=1: short)
 	test/bench.sh
 
 clean: ## remove build output
