@@ -115,7 +115,7 @@ func (c *command) wait() int {
 		fs.BoolVar(&up, "up", false, "wait until running")
 		fs.BoolVar(&ready, "ready", false, "wait until ready")
 		fs.BoolVar(&down, "down", false, "wait until down")
-		fs.DurationVar(&timeout, "timeout", control.DefaultWait, "longest wait")
+		fs.DurationVar(&timeout, "timeout", 0, "longest wait; none: as long as it can be reached")
 	})
 	if !ok {
 		return exitUsage

@@ -28,7 +28,9 @@ func Do(runDir string, req Request) (Response, error) {
 		path = abstract
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(ReadTimeout + answerTimeout + waitTime(req)))
+	if d, limited := waitTime(req); limited {
+		conn.SetDeadline(time.Now().Add(ReadTimeout + answerTimeout + d))
+	}
 	b, err := json.Marshal(req)
 	if err != nil {
 		return Response{}, fmt.Errorf("encode request: %w", err)

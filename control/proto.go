@@ -54,7 +54,8 @@ type Request struct {
 	Until   string   `json:"until,omitempty"`  // wait: up, ready or down
 	Code    int      `json:"code,omitempty"`   // halt: the container's exit code
 	// TimeoutMs bounds a command that waits (start, stop, restart, wait);
-	// 0 means the server's default, DefaultWait.
+	// 0 means DefaultWait, except for wait: as long as the state can still
+	// be reached.
 	TimeoutMs int64 `json:"timeout_ms,omitempty"`
 }
 
@@ -62,12 +63,17 @@ type Request struct {
 // not say.
 const DefaultWait = 30 * time.Second
 
-// Timeout is how long the command may wait.
-func (r Request) Timeout() time.Duration {
-	if r.TimeoutMs <= 0 {
-		return DefaultWait
+// Timeout is how long the command may wait for its state; limited is
+// false for a wait without a timeout, which waits as long as the state can
+// still be reached.
+func (r Request) Timeout() (d time.Duration, limited bool) {
+	switch {
+	case r.TimeoutMs > 0:
+		return time.Duration(r.TimeoutMs) * time.Millisecond, true
+	case r.Command == CmdWait:
+		return 0, false
 	}
-	return time.Duration(r.TimeoutMs) * time.Millisecond
+	return DefaultWait, true
 }
 
 // Response is the server's answer.

@@ -65,7 +65,7 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Version != Version || r.validate() != nil || r.Timeout() <= 0 {
+		if d, limited := r.Timeout(); r.Version != Version || r.validate() != nil || limited && d <= 0 || !limited && r.Command != CmdWait {
 			t.Errorf("DecodeRequest(%q) = %+v accepted; want a valid request", line, r)
 		}
 	})

@@ -137,26 +137,42 @@ func (s *Server) serve(conn *os.File) {
 	}
 	call := &Call{Request: req, reply: make(chan Response, 1), gone: make(chan struct{})}
 	defer close(call.gone)
-	// A command that waits for a state waits exactly as long as it asked;
-	// the others are answered at once, unless the loop is gone.
-	wait := answerTimeout
-	if d := waitTime(req); d > 0 {
-		wait = d
-	}
-	limit := time.NewTimer(wait)
-	defer limit.Stop()
+	// The loop takes the call at once, unless it is gone. A command that
+	// waits for a state then waits exactly as long as it asked, or as long
+	// as the client is there when it asked for no limit.
+	take := time.NewTimer(answerTimeout)
+	defer take.Stop()
 	select {
 	case s.calls <- call:
-	case <-limit.C:
+	case <-take.C:
 		writeResponse(conn, Fail(errors.New("vigil is not answering (shutting down?)")))
 		return
+	}
+	var limit <-chan time.Time
+	if d, limited := waitTime(req); limited {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		limit = t.C
 	}
 	select {
 	case r := <-call.reply:
 		writeResponse(conn, r)
-	case <-limit.C:
+	case <-limit:
 		writeResponse(conn, Fail(timeoutError(req)))
+	case <-hangup(conn):
 	}
+}
+
+// hangup is closed once the client closes its end: it sends nothing after
+// its request, so a read that returns means it is gone.
+func hangup(conn *os.File) <-chan struct{} {
+	gone := make(chan struct{})
+	go func() {
+		conn.SetReadDeadline(time.Time{})
+		conn.Read(make([]byte, 1))
+		close(gone)
+	}()
+	return gone
 }
 
 // allowed says why the peer of conn may not use the socket: only root and
@@ -172,18 +188,21 @@ func allowed(conn *os.File) error {
 	return nil
 }
 
-// waitTime is how long the command itself may wait for a state.
-func waitTime(r Request) time.Duration {
+// waitTime is how long the command itself may wait for a state, once the
+// loop took it: limited is false when it may wait without end. A command
+// that does not wait is answered at once: answerTimeout is its limit.
+func waitTime(r Request) (d time.Duration, limited bool) {
 	switch r.Command {
 	case CmdStart, CmdStop, CmdRestart, CmdWait:
 		return r.Timeout()
 	}
-	return 0
+	return answerTimeout, true
 }
 
 func timeoutError(r Request) error {
 	what := map[string]string{CmdStart: "ready", CmdStop: "down", CmdRestart: "ready again", CmdWait: r.Until}[r.Command]
-	return fmt.Errorf("timed out after %v waiting for %s to be %s", r.Timeout(), strings.Join(r.Names, ", "), what)
+	d, _ := r.Timeout()
+	return fmt.Errorf("timed out after %v waiting for %s to be %s", d, strings.Join(r.Names, ", "), what)
 }
 
 // readRequest reads one line of at most MaxRequest bytes. EOF ends a

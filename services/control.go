@@ -169,19 +169,17 @@ func (s *Supervisor) Signal(names []string, sig unix.Signal) error {
 
 // Reached reports whether every named service is in state until and, for
 // a restart, started after generation after[name]. It fails when that can
-// no longer happen: a service waited up for is down for good or not wanted.
+// no longer happen: a service is gone (removed by reload), or is waited up
+// for and down for good (only a start could change that). A service not
+// wanted up now may be started by someone else meanwhile: it is waited for.
 func (s *Supervisor) Reached(names []string, until Until, after map[string]int) (bool, error) {
 	svcs, err := s.lookup(names)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("%w (gone, or never there)", err)
 	}
 	for _, svc := range svcs {
-		if until != UntilDown && !svc.want && svc.state == StateDown {
-			why := "not wanted up"
-			if svc.failed {
-				why = "down for good"
-			}
-			return false, fmt.Errorf("service %s is %s (last exit: %s)", svc.def.Name, why, exitText(svc.last))
+		if until != UntilDown && svc.failed && svc.state == StateDown {
+			return false, fmt.Errorf("service %s is down for good (last exit: %s)", svc.def.Name, exitText(svc.last))
 		}
 		if !s.reached(svc, until) || svc.gen <= after[svc.def.Name] && after != nil {
 			return false, nil

@@ -539,3 +539,55 @@ sleep 1000 & wait`),
 	}
 	v.termNoCmd()
 }
+
+// TestClientWaitBeforeStart: `vigil wait --ready` without a timeout, asked
+// while the service is down and not wanted, waits until a `vigil start`
+// from someone else brings it up and ready.
+func TestClientWaitBeforeStart(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("w", map[string]string{"run": sleeper("w"), "down": ""})
+	v := tr.start(nil)
+	tr.waitControl()
+	waited := make(chan clientResult, 1)
+	go func() {
+		r, err := runClientErr(tr.clientEnv(), nil, "wait", "--ready", "w")
+		if err != nil {
+			r.code, r.stderr = -1, err.Error()
+		}
+		waited <- r
+	}()
+	time.Sleep(200 * time.Millisecond) // the wait is asked before the start
+	select {
+	case r := <-waited:
+		t.Fatalf("vigil wait --ready returned before any start: %v", r)
+	default:
+	}
+	tr.clientWant(0, "start", "w")
+	select {
+	case r := <-waited:
+		if r.code != 0 {
+			t.Errorf("vigil wait --ready w: %v; want exit 0 once started", r)
+		}
+	case <-time.After(lineTimeout):
+		t.Fatalf("vigil wait --ready w did not return within %v of the start", lineTimeout)
+	}
+	v.termNoCmd()
+}
+
+// TestClientWaitDownForGood: waiting for a service that is down for good
+// fails at once, saying so, whatever the timeout.
+func TestClientWaitDownForGood(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("once", map[string]string{"run": shScript("exit 3"), "restart": "never\n"})
+	v := tr.start(nil)
+	tr.waitControl()
+	tr.waitStatus("once", "failed", func(s svcStatus) bool { return s.State == "failed" })
+	r := tr.clientWant(1, "wait", "--up", "once")
+	if !strings.Contains(r.stderr, "down for good") {
+		t.Errorf("vigil wait --up once: %v; want it to say down for good", r)
+	}
+	checkTook(t, r, 0)
+	v.termNoCmd()
+}

@@ -42,13 +42,17 @@ func TestDockerExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docker logs: %v", err)
 	}
+	// The scripts and services write through vigil, each line after its
+	// writer's name; the CMD writes to the container's stdout itself, so
+	// its line's place among theirs is not fixed.
 	checkOrder(t, "stdout", stdout, []string{
-		"init: preparing",
-		"worker: started, hello from cont-init.d",
-		"cmd: hello from cont-init.d",
-		"worker: stopping",
-		"finish: services are down, worker logged",
+		"10-greeting | init: preparing",
+		"worker/log | worker: started, hello from cont-init.d",
+		"worker/log | worker: stopping",
+		"10-bye | finish: services are down, worker logged",
 	})
+	checkOrder(t, "stdout", stdout, []string{"\ncmd: hello from cont-init.d\n"})
+	t.Logf("docker logs (stdout):\n%s", stdout)
 	checkOrder(t, "stderr", stderr, []string{
 		`msg="service ready" service=web`,
 		`msg="service started" service=worker `,
