@@ -57,6 +57,10 @@ type Request struct {
 	// 0 means DefaultWait, except for wait: as long as the state can still
 	// be reached.
 	TimeoutMs int64 `json:"timeout_ms,omitempty"`
+	// NoWait makes start, stop and restart answer once the change is
+	// made, without waiting for it to be done (s6-svc's asynchronous
+	// commands).
+	NoWait bool `json:"no_wait,omitempty"`
 }
 
 // DefaultWait is how long a waiting command waits when the request does
@@ -98,6 +102,12 @@ type Service struct {
 	Restarts int    `json:"restarts"`
 	LastExit string `json:"last_exit"` // "exit 3", "signal SIGKILL", "" before the first
 	Fault    string `json:"fault"`     // why it cannot start (its user), "" when nothing is wrong
+	// The rest is what s6-svstat shows.
+	NormallyUp bool  `json:"normally_up"` // no down file: started at boot
+	SinceMs    int64 `json:"since_ms"`    // since run last started or ended (or the service was loaded)
+	ReadyMs    int64 `json:"ready_ms"`    // since it last became ready (while up) or was done stopping, finish included (while down)
+	ExitCode   int   `json:"exit_code"`   // run's last exit status; -1 if a signal ended it or it never ended
+	Signal     int   `json:"signal"`      // the signal that ended the last run, 0 if none
 }
 
 // DecodeRequest parses one request line (without its newline) and checks
@@ -134,6 +144,8 @@ func (r Request) validate() error {
 		return fmt.Errorf("wait: until %q: want up, ready or down", r.Until)
 	case r.Command == CmdHalt && (r.Code < 0 || r.Code > 255):
 		return fmt.Errorf("halt: code %d: want 0 to 255", r.Code)
+	case r.NoWait && r.Command != CmdStart && r.Command != CmdStop && r.Command != CmdRestart:
+		return fmt.Errorf("%s: no_wait is only for start, stop and restart", r.Command)
 	case r.TimeoutMs < 0:
 		return fmt.Errorf("timeout %dms: want a non-negative duration", r.TimeoutMs)
 	}

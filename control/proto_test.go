@@ -31,6 +31,8 @@ func TestDecodeRequest(t *testing.T) {
 		{`{"v":1,"cmd":"wait","names":["a"],"until":"later"}`, "", `until "later"`},
 		{`{"v":1,"cmd":"halt","code":300}`, "", "code 300"},
 		{`{"v":1,"cmd":"stop","names":["a"],"timeout_ms":-1}`, "", "timeout -1ms"},
+		{`{"v":1,"cmd":"stop","names":["a"],"no_wait":true}`, CmdStop, ""},
+		{`{"v":1,"cmd":"wait","names":["a"],"until":"up","no_wait":true}`, "", "no_wait is only for"},
 		{`{"v":1,"cmd":"status","extra":1}`, "", "unknown field"},
 		{`{"v":1,"cmd":"status"} {"v":1}`, "", "more than one"},
 		{`not json`, "", "decode request"},

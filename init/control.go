@@ -134,7 +134,13 @@ func (v *vigil) refuse(cmd string) error {
 	return nil
 }
 
+// await leaves c waiting until the services reach until; a request that
+// asked not to wait (no_wait) is answered at once, the change made.
 func (v *vigil) await(c *control.Call, until services.Until, after map[string]int) {
+	if c.Request.NoWait {
+		c.Reply(control.Ok())
+		return
+	}
 	v.waiters = append(v.waiters, waiter{call: c, names: c.Request.Names, until: until, after: after})
 	v.answerWaiters()
 }
@@ -182,6 +188,15 @@ func (v *vigil) status(names []string) control.Response {
 		s := control.Service{
 			Name: st.Name, State: st.State.String(), Wanted: st.Wanted, Pid: st.Pid,
 			Ready: st.Ready, Restarts: st.Restarts, LastExit: st.ExitText(), Fault: st.Fault,
+			NormallyUp: st.NormallyUp, SinceMs: time.Since(st.Changed).Milliseconds(),
+			ReadyMs: time.Since(st.ReadySince).Milliseconds(), ExitCode: -1,
+		}
+		switch {
+		case st.Last == nil:
+		case st.Last.Status.Signaled():
+			s.Signal = int(st.Last.Status.Signal())
+		default:
+			s.ExitCode = st.Last.Status.ExitStatus()
 		}
 		if st.Failed {
 			s.State = "failed"

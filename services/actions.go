@@ -34,6 +34,7 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 	// Started now even if the exec fails: a run that cannot start is a
 	// fast death, and backs off like one.
 	svc.checks, svc.started = 0, time.Now()
+	svc.changed = svc.started
 	files, opened, err := s.stdio(svc)
 	if err != nil {
 		s.log.Error("service cannot start: output pipe", "service", def.Name, "err", err)
@@ -88,7 +89,7 @@ func spawnFailure(err error) reaper.Exit {
 func (s *Supervisor) becomeReady(svc *service, _ reaper.Exit) {
 	s.stopTimer(svc)
 	s.stopProbes(svc)
-	svc.state = StateUp
+	svc.state, svc.readySince = StateUp, time.Now()
 	s.log.Info("service ready", "service", svc.def.Name, "pid", svc.pid, "after", time.Since(svc.started).Round(time.Millisecond))
 }
 
@@ -138,7 +139,7 @@ func (s *Supervisor) escalate(svc *service, _ reaper.Exit) {
 func (s *Supervisor) runExited(svc *service, e reaper.Exit) {
 	s.stopProbes(svc)
 	pgid, stopping := svc.pid, svc.state == StateStopping && !svc.draining
-	svc.pid, svc.draining = 0, false
+	svc.pid, svc.draining, svc.changed = 0, false, time.Now()
 	attrs := []any{"service", svc.def.Name, "pid", e.Pid, "code", e.Code()}
 	if e.Status.Signaled() {
 		attrs = append(attrs, "signal", process.SignalName(e.Status.Signal()))
@@ -233,7 +234,7 @@ func (s *Supervisor) finished(svc *service, e reaper.Exit) {
 // decide is the restart decision after run (and finish) ended: restart,
 // after a delay if it keeps dying fast, or stay down.
 func (s *Supervisor) decide(svc *service, finishCode int) {
-	svc.state = StateDown
+	svc.state, svc.readySince = StateDown, time.Now()
 	last := svc.last
 	switch {
 	case s.closing:

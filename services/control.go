@@ -21,6 +21,10 @@ type Status struct {
 	Restarts int
 	Last     *reaper.Exit // run's last exit, nil before the first
 	Fault    string       // why it cannot start (its user), "" if nothing is wrong
+
+	NormallyUp bool      // started at boot: no down file (a logger's: its producer's)
+	Changed    time.Time // when run last started or ended, or the service was loaded
+	ReadySince time.Time // when it last became ready, or was done stopping (finish included)
 }
 
 // Until is a state a control command waits for.
@@ -63,7 +67,7 @@ func (s *Supervisor) Status(names []string) ([]Status, error) {
 		st := Status{
 			Name: svc.def.Name, State: svc.state, Wanted: svc.want, Failed: svc.failed,
 			Pid: svc.pid, Ready: svc.state == StateUp, Restarts: svc.restarts, Last: svc.last,
-			Fault: svc.fault,
+			Fault: svc.fault, NormallyUp: !owner(svc).def.Down, Changed: svc.changed, ReadySince: svc.readySince,
 		}
 		if svc.pid != 0 {
 			st.Started = svc.started
@@ -71,6 +75,15 @@ func (s *Supervisor) Status(names []string) ([]Status, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// owner is the service whose down file and disabling decide whether svc
+// starts at boot: itself, or a logger's producer.
+func owner(svc *service) *service {
+	if svc.producer != nil {
+		return svc.producer
+	}
+	return svc
 }
 
 // Start brings the named services up, with the dependencies they need,

@@ -159,6 +159,10 @@ type service struct {
 	checks    int          // readiness probes of this run so far
 	last      *reaper.Exit // run's last exit
 
+	// For status (s6-svstat): when run last started or ended, and when the
+	// service last became ready or was done stopping.
+	changed, readySince time.Time
+
 	timer    *time.Timer // the one pending timer; which one depends on the state
 	timerSeq int
 	draining bool // a logger waiting for EOF before its down-signal

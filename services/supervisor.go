@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
@@ -80,7 +81,8 @@ func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
 // add creates the service of def and, with a log/, its logger and the pipe
 // between them.
 func (s *Supervisor) add(def *Definition) error {
-	svc := &service{def: def}
+	now := time.Now()
+	svc := &service{def: def, changed: now, readySince: now}
 	s.services = append(s.services, svc)
 	s.byName[def.Name] = svc
 	if def.Log == nil {
@@ -90,7 +92,7 @@ func (s *Supervisor) add(def *Definition) error {
 	if err != nil {
 		return fmt.Errorf("service %s: create log pipe: %w", def.Name, err)
 	}
-	logger := &service{def: def.Log, stdin: r, producer: svc}
+	logger := &service{def: def.Log, stdin: r, producer: svc, changed: now, readySince: now}
 	svc.stdout, svc.logger = w, logger
 	s.services = append(s.services, logger)
 	s.byName[def.Log.Name] = logger
@@ -179,11 +181,8 @@ func (s *Supervisor) Boot(disabled []string) {
 		}
 	}
 	for _, svc := range s.services {
-		owner := svc
-		if svc.producer != nil {
-			owner = svc.producer // a logger follows its producer
-		}
-		svc.want = !owner.def.Down && !off[owner.def.Name]
+		o := owner(svc) // a logger follows its producer
+		svc.want = !o.def.Down && !off[o.def.Name]
 	}
 	for _, svc := range s.services {
 		for _, dep := range svc.deps {
