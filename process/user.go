@@ -284,3 +284,27 @@ func CanAssume(u *User, euid, egid int) error {
 	return fmt.Errorf("running as uid %d gid %d, cannot switch to uid %d gid %d (%q): only root can",
 		euid, egid, u.Uid, u.Gid, u.Spec)
 }
+
+// LookupGroup returns the gid of the group named name in the group file at
+// groupPath, as getgrnam(3) finds it; a number is taken as the gid it is.
+func LookupGroup(name, groupPath string) (uint32, error) {
+	group, err := readAccounts(groupPath)
+	if err == nil {
+		var gid uint32
+		if gid, err = resolveGid(name, group); err == nil {
+			return gid, nil
+		}
+	}
+	return 0, fmt.Errorf("look up group %q: %w", name, err)
+}
+
+// MemberGroups returns the gids of the groups in the group file at
+// groupPath that list name as a member, in file order: the supplementary
+// groups without the primary one, as s6-envuidgid's GIDLIST holds them.
+func MemberGroups(name, groupPath string) ([]uint32, error) {
+	data, err := os.ReadFile(groupPath)
+	if err != nil {
+		return nil, fmt.Errorf("read groups of %q: %w", name, err)
+	}
+	return memberOf(name, data), nil
+}

@@ -137,3 +137,43 @@ func FuzzLookupUser(f *testing.F) {
 		}
 	})
 }
+
+func TestLookupGroup(t *testing.T) {
+	dir := t.TempDir()
+	group := filepath.Join(dir, "group")
+	writeTree(t, dir, tree{"group": txt(userGroup)})
+	tests := []struct {
+		name string
+		want uint32
+		err  string
+	}{
+		{"staff", 50, ""},
+		{"nogroup", 65534, ""},
+		{"50", 50, ""}, // a number is its own gid, as for a user spec's group
+		{"ghosts", 0, `look up group "ghosts": unknown group "ghosts": no such name in ` + group},
+	}
+	for _, tt := range tests {
+		got, err := LookupGroup(tt.name, group)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if got != tt.want || gotErr != tt.err {
+			t.Errorf("LookupGroup(%q) = %d, %q; want %d, %q", tt.name, got, gotErr, tt.want, tt.err)
+		}
+	}
+}
+
+func TestMemberGroups(t *testing.T) {
+	dir := t.TempDir()
+	group := filepath.Join(dir, "group")
+	writeTree(t, dir, tree{"group": txt(userGroup)})
+	for name, want := range map[string][]uint32{"www": {50, 4}, "alice": {50, 4}, "root": nil} {
+		if got, err := MemberGroups(name, group); err != nil || !slices.Equal(got, want) {
+			t.Errorf("MemberGroups(%q) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if _, err := MemberGroups("www", filepath.Join(dir, "missing")); err == nil {
+		t.Errorf("MemberGroups(missing file) = nil error; want one")
+	}
+}
