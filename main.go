@@ -20,8 +20,16 @@ func main() {
 // (README "Invocation"). Each gets the words after argv[0]. Any other name
 // (init, docker-init, …) is boot mode.
 var modes = map[string]func(args []string) int{
-	"vigil":           vigil,
-	process.RunAsName: process.RunAs, // internal: how vigil starts a process as another user
+	"vigil":                vigil,
+	process.RunAsName:      process.RunAs,                         // internal: how vigil starts a process as another user
+	client.NotifyCheckName: client.Helper(client.NotifyCheckName), // internal: s6-notifyoncheck's checker
+}
+
+// The helper names of s6-overlay (README "Images written for s6-overlay").
+func init() {
+	for _, name := range client.HelperNames {
+		modes[name] = client.Helper(name)
+	}
 }
 
 // run picks the mode from argv[0] and returns the exit code.
