@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -29,6 +30,7 @@ const clientTimeout = 60 * time.Second
 
 // clientResult is what one run of the client did.
 type clientResult struct {
+	prog           string // "vigil", or the helper name it ran as
 	args           []string
 	stdout, stderr string
 	code           int
@@ -36,8 +38,8 @@ type clientResult struct {
 }
 
 func (r clientResult) String() string {
-	return fmt.Sprintf("vigil %s: exit %d after %v\nstdout:\n%s\nstderr:\n%s",
-		strings.Join(r.args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+	return fmt.Sprintf("%s %s: exit %d after %v\nstdout:\n%s\nstderr:\n%s",
+		r.prog, strings.Join(r.args, " "), r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
 }
 
 // clientEnv is the client's environment: the test's without any VIGIL_
@@ -62,9 +64,15 @@ func runClientErr(env []string, stdin io.Reader, args ...string) (clientResult, 
 // runClientVia is runClientErr with the client exec'd by wrap (nsenter …,
 // setpriv …), when wrap is not empty.
 func runClientVia(wrap, env []string, stdin io.Reader, args ...string) (clientResult, error) {
+	return runProgram(wrap, env, stdin, vigilBin, args...)
+}
+
+// runProgram is runClientVia for the binary at path: vigilBin, or a link
+// to it under a helper's name.
+func runProgram(wrap, env []string, stdin io.Reader, path string, args ...string) (clientResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
-	argv := append(append(slices.Clone(wrap), vigilBin), args...)
+	argv := append(append(slices.Clone(wrap), path), args...)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
 	cmd.Stdin = stdin
@@ -73,16 +81,16 @@ func runClientVia(wrap, env []string, stdin io.Reader, args ...string) (clientRe
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	err := cmd.Run()
-	r := clientResult{args: args, stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
+	r := clientResult{prog: filepath.Base(path), args: args, stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
 	if ctx.Err() != nil {
-		return r, fmt.Errorf("vigil %s: no result within %v", strings.Join(args, " "), clientTimeout)
+		return r, fmt.Errorf("%s %s: no result within %v", r.prog, strings.Join(args, " "), clientTimeout)
 	}
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
 	case err != nil:
-		return r, fmt.Errorf("vigil %s: %v", strings.Join(args, " "), err)
+		return r, fmt.Errorf("%s %s: %v", r.prog, strings.Join(args, " "), err)
 	}
 	return r, nil
 }
