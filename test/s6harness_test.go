@@ -103,3 +103,14 @@ func (tr *svcTree) svstat(args ...string) string {
 
 // serviceDir is the path scripts pass to s6 tools for a service.
 func serviceDir(name string) string { return fmt.Sprintf("/run/service/%s", name) }
+
+// waitBooted waits until vigil's boot is done and every service meant to
+// be up is ready (vigil check passes): after the init scripts.
+func (tr *svcTree) waitBooted() {
+	tr.t.Helper()
+	tr.waitControl()
+	poll(tr.t, "boot to be done (vigil check)", func() (bool, string) {
+		r := tr.client("check")
+		return r.code == 0, r.String()
+	})
+}
