@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,3 +311,28 @@ func TestReadExitcode(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestHelperNames: every name main maps has a helper, and the image links
+// each under /command and /usr/bin, halt only at s6-overlay's path.
+func TestHelperNames(t *testing.T) {
+	for _, name := range append(HelperNames, NotifyCheckName) {
+		if Helper(name) == nil {
+			t.Errorf("Helper(%q) = nil; want its main", name)
+		}
+	}
+	if Helper("init") != nil || Helper("vigil") != nil {
+		t.Errorf("Helper answers to init or vigil; want nil: those are boot and client mode")
+	}
+	paths := InstallPaths()
+	if want := 2*(len(HelperNames)-1) + 1; len(paths) != want {
+		t.Errorf("InstallPaths() has %d paths; want %d", len(paths), want)
+	}
+	for _, p := range []string{"/command/with-contenv", "/usr/bin/with-contenv", "/command/s6-svc", HaltPath} {
+		if !slices.Contains(paths, p) {
+			t.Errorf("InstallPaths() lacks %s", p)
+		}
+	}
+	if slices.Contains(paths, "/usr/bin/halt") {
+		t.Errorf("InstallPaths() holds /usr/bin/halt; want halt only at %s", HaltPath)
+	}
+}

@@ -134,11 +134,10 @@ func (t *tool) svcCommand(c byte, names []string, a svcArgs) error {
 		if err != nil || len(running) == 0 {
 			return err
 		}
-		req := control.Request{Command: control.CmdRestart, Names: running, NoWait: true}
-		if a.wait == 'r' || a.wait == 'R' {
+		if a.wait == 'r' || a.wait == 'R' { // vigil's restart waits until ready again
 			return t.timed(control.Request{Command: control.CmdRestart, Names: running, TimeoutMs: timeoutMs(a.timeout)}, a.timeout)
 		}
-		_, err = t.call(req)
+		_, err = t.call(control.Request{Command: control.CmdRestart, Names: running, NoWait: true})
 		return err
 	case 'x':
 		return nil

@@ -81,7 +81,7 @@ func TestClientStatus(t *testing.T) {
 			name, _ := o["name"].(string)
 			byName[name] = o
 			// Always there, whatever the state.
-			for _, f := range []string{"name", "state", "wanted", "ready", "restarts"} {
+			for _, f := range []string{"name", "state", "wanted", "ready", "restarts", "normally_up", "since_ms", "ready_ms", "exit_code", "signal"} {
 				if _, ok := o[f]; !ok {
 					t.Errorf("vigil status --json: %s has no field %q: %v", name, f, o)
 				}
@@ -92,7 +92,8 @@ func TestClientStatus(t *testing.T) {
 		}
 		// gamma runs and has exited once: every field has a value.
 		g := byName["gamma"]
-		wantG := map[string]any{"name": "gamma", "state": "up", "wanted": true, "pid": float64(atoi(t, gammaPid)), "ready": true, "restarts": float64(1), "last_exit": "exit 3"}
+		wantG := map[string]any{"name": "gamma", "state": "up", "wanted": true, "pid": float64(atoi(t, gammaPid)), "ready": true, "restarts": float64(1), "last_exit": "exit 3",
+			"normally_up": true, "exit_code": float64(3), "signal": float64(0)}
 		for f, w := range wantG {
 			if g[f] != w {
 				t.Errorf("vigil status --json: gamma %s = %v (%T); want %v", f, g[f], g[f], w)
@@ -102,7 +103,7 @@ func TestClientStatus(t *testing.T) {
 			t.Errorf("vigil status --json: gamma uptime_ms = %v; want a number of milliseconds", g["uptime_ms"])
 		}
 		b := byName["beta"]
-		for f, w := range map[string]any{"state": "down", "wanted": false, "ready": false} {
+		for f, w := range map[string]any{"state": "down", "wanted": false, "ready": false, "normally_up": false, "exit_code": float64(-1)} {
 			if b[f] != w {
 				t.Errorf("vigil status --json: beta %s = %v; want %v", f, b[f], w)
 			}
