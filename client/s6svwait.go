@@ -109,8 +109,9 @@ func (t *tool) svwait() int {
 	return t.fatal(svwaitGone, "%v", last)
 }
 
-// downForGood counts the services that cannot reach until any more: down
-// and not wanted up (stopped, or failed for good). Waiting down, none.
+// downForGood counts the services that cannot come up any more: failed,
+// down for good until started again (a service merely stopped is waited
+// for: someone may start it). Waiting down, none.
 func (t *tool) downForGood(names []string, until string) int {
 	if until == control.UntilDown {
 		return 0
@@ -121,7 +122,7 @@ func (t *tool) downForGood(names []string, until string) int {
 	}
 	n := 0
 	for _, st := range sts {
-		if st.Pid == 0 && !st.Wanted {
+		if st.State == "failed" {
 			n++
 		}
 	}
