@@ -39,7 +39,7 @@ func Main(args []string) int {
 		log.Debug("not a subreaper: orphans go to the real init", "err", subreaperErr)
 	}
 
-	defs, err := services.Load(string(cfg.ServicesDir), cfg.serviceDefaults())
+	tree, err := services.LoadTree(cfg.dirs(), cfg.serviceDefaults(), log)
 	if err != nil {
 		log.Error("invalid service definition", "err", err)
 		return exitConfig
@@ -59,18 +59,22 @@ func Main(args []string) int {
 			return exitInternal
 		}
 	}
-	sup, err := services.New(defs, env, services.Options{Log: log, DevNull: devNull, Output: output})
-	if err != nil {
-		log.Error("prepare services", "err", err)
-		return exitInternal
-	}
 	v := &vigil{
 		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull, output: output,
 		reaper:   reaper.Start(),
-		sup:      sup,
 		baseEnv:  env,
 		cmdArgs:  cmd,
 		leftGone: make(chan struct{}, 1),
+	}
+	v.sup, err = services.New(tree, env, services.Options{
+		Log: log, DevNull: devNull, Output: output,
+		OneshotFailure: cfg.InitFailure == InitStop,
+		EnvChanged:     func() []string { v.reloadEnv(); return v.env },
+		KillGrace:      cfg.ServicesGracetime.D(),
+	})
+	if err != nil {
+		log.Error("prepare services", "err", err)
+		return exitInternal
 	}
 	return v.run()
 }

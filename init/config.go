@@ -29,6 +29,7 @@ type Config struct {
 	InitDir           Path        `split_words:"true"`
 	FinishDir         Path        `split_words:"true"`
 	RunDir            Path        `split_words:"true"`
+	S6OverlayDir      Path        `split_words:"true"`
 	InitFailure       InitFailure `split_words:"true"`
 	ReadyTimeout      Duration    `split_words:"true"`
 	ServicesGracetime Duration    `split_words:"true"`
@@ -47,6 +48,7 @@ func defaultConfig() Config {
 		InitDir:           "/etc/cont-init.d",
 		FinishDir:         "/etc/cont-finish.d",
 		RunDir:            control.DefaultRunDir,
+		S6OverlayDir:      "/etc/s6-overlay",
 		InitFailure:       InitStop,
 		ServicesGracetime: Duration(5 * time.Second),
 		FinishTimeout:     Duration(5 * time.Second),
@@ -61,6 +63,21 @@ func defaultConfig() Config {
 // they lack.
 func (c Config) serviceDefaults() services.Defaults {
 	return services.Defaults{TimeoutKill: c.ServicesGracetime.D(), TimeoutFinish: c.FinishTimeout.D()}
+}
+
+// s6Package is where s6-overlay keeps its own s6-rc sources; images add
+// theirs there too (README "s6-overlay v3 images").
+const s6Package = "/package/admin/s6-overlay/etc/s6-rc/sources"
+
+// dirs are where the definitions are.
+func (c Config) dirs() services.Dirs {
+	overlay := string(c.S6OverlayDir)
+	return services.Dirs{
+		Services: string(c.ServicesDir),
+		Init:     string(c.InitDir),
+		Sources:  []string{filepath.Join(overlay, "s6-rc.d"), filepath.Join(overlay, "user-bundles.d")},
+		Package:  s6Package,
+	}
 }
 
 // ConfigError is an invalid configuration value: the variable, its value

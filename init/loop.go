@@ -36,8 +36,8 @@ type vigil struct {
 	exitCode  int  // the container's exit code as known so far
 	codeFixed bool // the shutdown's cause set exitCode; the CMD's exit does not change it
 
-	scripts    []string // init or finish scripts still to run
-	script     int      // pid of the running script, 0 if none
+	scripts    []string // finish scripts still to run
+	script     int      // pid of the running finish script, 0 if none
 	scriptPath string
 
 	stage       stage
@@ -68,7 +68,7 @@ func (v *vigil) run() int {
 		v.envDir, v.snapshot = filepath.Join(string(v.cfg.RunDir), "env"), snapshot
 	}
 	v.listenControl()
-	v.scripts = v.listScripts(string(v.cfg.InitDir))
+	v.enterServices()
 	v.advance()
 	for !v.done {
 		v.step()
@@ -136,14 +136,8 @@ func (v *vigil) drainOutput() {
 	}
 }
 
-// foreground is the process the first shutdown stage stops: the CMD, or
-// an init script when the shutdown comes during boot.
-func (v *vigil) foreground() int {
-	if v.cmd != 0 {
-		return v.cmd
-	}
-	return v.script
-}
+// foreground is the process the first shutdown stage stops: the CMD.
+func (v *vigil) foreground() int { return v.cmd }
 
 // fixExitCode sets the exit code from the shutdown's cause, once.
 func (v *vigil) fixExitCode(code int) {

@@ -10,7 +10,15 @@ import (
 
 // checkHalt starts the shutdown when an essential service is down for good.
 func (v *vigil) checkHalt() {
-	if h, ok := v.sup.Halted(); ok {
+	h, ok := v.sup.Halted()
+	switch {
+	case !ok:
+		return
+	case h.Oneshot:
+		v.log.Error("init failed", "service", h.Service, "code", h.Code)
+		v.fixExitCode(h.Code)
+		v.shutdown(unix.SIGTERM, h.Service+" failed")
+	default:
 		v.log.Error("essential service down", "service", h.Service, "code", h.Code)
 		v.fixExitCode(h.Code)
 		v.shutdown(unix.SIGTERM, "essential service "+h.Service+" down")

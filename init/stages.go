@@ -1,14 +1,15 @@
 package boot
 
+import "github.com/vigil-init/vigil/services"
+
 // stage is where vigil is in its life: the boot (README "Boot"), then the
 // shutdown stages (README "Shutdown").
 type stage int
 
 const (
-	stageInit      stage = iota // init scripts run, one at a time
-	stageServices               // services start; the CMD waits for them to be ready
+	stageServices  stage = iota // the graph starts: init scripts, services; the CMD waits for it
 	stageRunning                // the CMD runs (or vigil waits for a signal)
-	stageCmd                    // 1: the CMD (or init script) got the trigger; waiting for it
+	stageCmd                    // 1: the CMD got the trigger; waiting for it
 	stageStopping               // 2: services stop in reverse dependency order
 	stageFinish                 // 3: finish scripts run, one at a time
 	stageLeftovers              // 4: everything left got TERM; waiting for none to be left
@@ -23,8 +24,7 @@ var stages = [...]struct {
 	work func(*vigil) bool // does what can be done now; true once the stage's work is over
 	next func(*vigil)      // leaves the stage for the next one
 }{
-	stageInit:      {"init scripts", (*vigil).runScripts, (*vigil).enterServices},
-	stageServices:  {"starting services", (*vigil).servicesReady, (*vigil).enterRunning},
+	stageServices:  {"starting", (*vigil).servicesReady, (*vigil).enterRunning},
 	stageRunning:   {"running", (*vigil).untilShutdown, nil},
 	stageCmd:       {"stopping cmd", (*vigil).foregroundGone, (*vigil).enterStopping},
 	stageStopping:  {"stopping services", (*vigil).servicesDown, (*vigil).enterFinish},
@@ -45,7 +45,7 @@ func (v *vigil) advance() {
 		over := stages[st].work(v)
 		switch {
 		case v.stage != st:
-			continue // the work started the shutdown (a script that cannot run)
+			continue // the work started the shutdown
 		case !over:
 			return
 		}
@@ -53,12 +53,13 @@ func (v *vigil) advance() {
 	}
 }
 
-// runScripts starts the next init or finish script when none runs; the
-// work is over once the queue is empty and the last one has exited.
+// runScripts starts the next finish script when none runs; the work is
+// over once the queue is empty and the last one has exited.
 func (v *vigil) runScripts() bool {
 	return v.script == 0 && !v.startScript()
 }
 
+// enterServices starts the graph: init scripts, s6-rc sources, services.
 func (v *vigil) enterServices() {
 	v.stage = stageServices
 	v.sup.SetEnv(v.env)
@@ -95,7 +96,7 @@ func (v *vigil) servicesDown() bool { return v.sup.Down() }
 
 func (v *vigil) enterFinish() {
 	v.stage = stageFinish
-	v.scripts = v.listScripts(string(v.cfg.FinishDir))
+	v.scripts = services.ListScripts(string(v.cfg.FinishDir), v.log)
 }
 
 // leftoversGone: the reaper saw no child left, and no other process of the

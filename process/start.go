@@ -25,6 +25,7 @@ const (
 
 // Attr says how Start starts a process.
 type Attr struct {
+	Path  string    // the program to execute; "" for argv[0] found in Env's PATH
 	Dir   string    // working directory; "" keeps the caller's
 	Env   []string  // the whole environment; argv[0] is looked up in its PATH
 	Files []uintptr // the child's descriptors: index = number, Closed for a gap
@@ -42,9 +43,12 @@ type Attr struct {
 // its own exec, in the trampoline RunAs: see startAs. A failure to start
 // is an error for which FailureCode gives the exit code it stands for.
 func Start(argv []string, a Attr) (int, error) {
-	path, err := LookPath(argv[0], LookupEnv(a.Env, "PATH"))
-	if err != nil {
-		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+	path := a.Path
+	if path == "" {
+		var err error
+		if path, err = LookPath(argv[0], LookupEnv(a.Env, "PATH")); err != nil {
+			return 0, fmt.Errorf("start %s: %w", argv[0], err)
+		}
 	}
 	attr := &syscall.ProcAttr{
 		Dir:   a.Dir,
@@ -143,8 +147,10 @@ func startAs(path string, argv []string, u *User, attr *syscall.ProcAttr) (int, 
 	return pid, nil
 }
 
-// selfExe is the path that execs vigil's own binary: /proc/self/exe (which
-// the child resolves to the same binary), or "" without /proc.
+// SelfExe is the path that execs vigil's own binary: /proc/self/exe
+// (which a child resolves to the same binary), or "" without /proc.
+func SelfExe() string { return selfExe() }
+
 var selfExe = sync.OnceValue(func() string {
 	if _, err := os.Readlink("/proc/self/exe"); err != nil {
 		return ""

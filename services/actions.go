@@ -94,15 +94,15 @@ func (s *Supervisor) becomeReady(svc *service, _ reaper.Exit) {
 }
 
 // stopRun stops run: down-signal and SIGCONT to its group, SIGKILL after
-// timeout-kill (→ Stopping). A logger being shut down first waits for its
-// producer's pipe to end, so that it writes everything out.
+// timeout-kill (→ Stopping). A consumer being shut down (its producers are
+// down) first reads its pipe to the end, so that it writes everything out.
 func (s *Supervisor) stopRun(svc *service, _ reaper.Exit) {
 	s.stopTimer(svc)
 	s.stopProbes(svc)
 	svc.state = StateStopping
-	if p := svc.producer; p != nil && s.closing && p.stdout != nil {
-		p.stdout.Close() // vigil's write end: the logger reads to EOF and exits
-		p.stdout = nil
+	if svc.feed != nil && s.closing {
+		svc.feed.Close() // vigil's write end: the logger reads to EOF and exits
+		svc.feed = nil
 		svc.draining = true
 		s.setDeadline(svc, svc.def.TimeoutKill)
 		return

@@ -37,10 +37,17 @@ const (
 	UntilDown               // run, finish and check have all exited
 )
 
-// lookup finds the named services; an unknown name is an error.
+// lookup finds the named services, a bundle standing for its members;
+// an unknown name is an error.
 func (s *Supervisor) lookup(names []string) ([]*service, error) {
 	var out []*service
 	for _, name := range names {
+		if members, ok := s.bundles[name]; ok {
+			for _, m := range members {
+				out = append(out, s.byName[m])
+			}
+			continue
+		}
 		svc := s.byName[name]
 		if svc == nil || svc.removed {
 			return nil, fmt.Errorf("unknown service %q", name)
@@ -61,7 +68,7 @@ func (s *Supervisor) Status(names []string) ([]Status, error) {
 	}
 	var out []Status
 	for _, svc := range svcs {
-		if svc.removed {
+		if svc.removed || svc.def.Hidden && len(names) == 0 {
 			continue
 		}
 		st := Status{

@@ -7,14 +7,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Definition is one service directory, parsed and validated (README "Services").
+// Definition is one service, parsed and validated: a service directory
+// (README "Services"), an s6-rc source (README "s6-overlay v3 images"),
+// an init script, or one of the points of the boot that s6-overlay names.
 type Definition struct {
 	Name string // the directory entry's name; a logger is named "NAME/log"
 	Dir  string // absolute path of the service directory (symlinks resolved)
+	Kind Kind   // a longrun (supervised process) or a oneshot
 
 	Run    string // absolute path of run (required, executable)
 	Finish string // absolute path of finish, "" if none
 	Check  string // absolute path of check, "" if none
+	// Shebang: run and finish may lack the execute bit, as in s6-rc sources
+	// (s6-rc-compile copies them with mode 0755): their #! line runs them.
+	Shebang bool
+
+	// A oneshot's up and down: one command line each (an s6-rc source's
+	// execline, or an init script's path); nil is a no-op that succeeds.
+	Up, DownCmd            []string
+	TimeoutUp, TimeoutDown Timeout // a oneshot's limits; NoLimit when absent
+	Hidden                 bool    // not listed by status: an init script, a point of the boot
+	Prefix                 string  // the name its output lines carry, when not Name (an init script's file)
+	Consumer               string  // the service reading its stdout: its log/, or producer-for
+	Reloadable             bool    // from VIGIL_SERVICES_DIR: `vigil reload` rereads it
 
 	Down           bool               // a down file exists: not started at boot
 	NotificationFD int                // N ≥ 3 from notification-fd; 0 if none
@@ -30,6 +45,15 @@ type Definition struct {
 
 	Log *Definition // the logger from log/, nil if none
 }
+
+// Kind is what a definition starts.
+type Kind int
+
+// The kinds of definition.
+const (
+	Longrun Kind = iota // a process kept running: restarted, stopped at shutdown
+	Oneshot             // a command run once at boot (up), and maybe once at shutdown (down)
+)
 
 // Timeout is how long something may take before vigil steps in: a
 // duration, or no limit at all. A definition's timeouts are resolved when

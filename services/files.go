@@ -47,6 +47,10 @@ func (p *parser) executable(file string, u *process.User, anyBit, required bool)
 		p.fail(file, "is a directory; want an executable file", nil)
 	case !fi.Mode().IsRegular():
 		p.fail(file, "not a regular file; want an executable file", nil)
+	case p.shebang && fi.Mode()&0o111 == 0:
+		if shebangOf(path) == nil {
+			p.fail(file, fmt.Sprintf("not executable (mode %v) and no #! line to run it with", fi.Mode().Perm()), nil)
+		}
 	case anyBit && fi.Mode()&0o111 == 0:
 		p.fail(file, fmt.Sprintf("not executable (mode %v); want chmod +x", fi.Mode().Perm()), nil)
 	case !anyBit:

@@ -153,6 +153,7 @@ type parser struct {
 	prefix   string   // "log/" while reading the logger, for errors
 	dir      string   // the directory being read, absolute, symlinks resolved
 	defaults Defaults // for the files that are absent
+	shebang  bool     // an s6-rc source: run and finish need no execute bit, a #! line will do
 	err      error    // the first *DefinitionError
 }
 

@@ -11,26 +11,32 @@ func (s *Supervisor) Reload(defs []*Definition, disabled []string) (added, remov
 		off[name] = true
 	}
 	seen := make(map[string]bool)
+	var fresh []*service
 	for _, def := range defs {
-		seen[def.Name] = true
-		if def.Log != nil {
-			seen[def.Log.Name] = true
+		atoms := serviceDirs([]*Definition{def}) // def, then its logger
+		for _, d := range atoms {
+			seen[d.Name] = true
 		}
 		if svc := s.byName[def.Name]; svc != nil && !svc.removed {
 			s.redefine(svc, def)
 			continue
 		}
-		if err := s.add(def); err != nil {
-			return nil, nil, err
+		for _, d := range atoms {
+			fresh = append(fresh, s.add(d))
 		}
-		added = append(added, def.Name)
-		s.byName[def.Name].want = !def.Down && !off[def.Name]
-		if lg := s.byName[def.Name].logger; lg != nil {
-			lg.want = s.byName[def.Name].want
+	}
+	if err := s.connect(); err != nil {
+		return nil, nil, err
+	}
+	for _, svc := range fresh {
+		o := owner(svc)
+		svc.want = !o.def.Down && !off[o.def.Name]
+		if svc.producer == nil {
+			added = append(added, svc.def.Name)
 		}
 	}
 	for _, svc := range s.services {
-		if !seen[svc.def.Name] && !svc.removed {
+		if svc.def.Reloadable && !seen[svc.def.Name] && !svc.removed {
 			svc.removed = true
 			s.unwant(svc)
 			if svc.producer == nil {
@@ -64,8 +70,8 @@ func (s *Supervisor) forget() {
 	for _, svc := range s.services {
 		if svc.removed && svc.state == StateDown && !s.hasChildren(svc) {
 			delete(s.byName, svc.def.Name)
-			if svc.stdout != nil {
-				svc.stdout.Close()
+			if svc.feed != nil {
+				svc.feed.Close()
 			}
 			if svc.stdin != nil {
 				svc.stdin.Close()

@@ -86,8 +86,8 @@ func (s *Supervisor) stdio(svc *service) (files []uintptr, opened []*os.File, er
 	if svc.stdin != nil {
 		files[0] = svc.stdin.Fd()
 	}
-	if svc.stdout != nil {
-		files[1] = svc.stdout.Fd()
+	if svc.logger != nil && svc.logger.feed != nil {
+		files[1] = svc.logger.feed.Fd()
 	}
 	opened, err = s.output.Prefix(svc.def.Name, files)
 	return files, opened, err

@@ -169,14 +169,19 @@ type service struct {
 
 	notify           *os.File // the read end of the notification pipe while not ready
 	stdin            *os.File // a logger's: the read end of its producer's pipe
-	stdout           *os.File // a producer's: the write end of its logger's pipe
-	logger, producer *service
+	feed             *os.File // a consumer's: the write end of its pipe, its producers' stdout
+	logger           *service // a producer's consumer (its log/, or producer-for)
+	producer         *service // a log/'s service: its down file and disabling are the logger's
 	deps, dependents []*service
 }
 
 // transition applies the table.
 func (s *Supervisor) transition(svc *service, in input, e reaper.Exit) {
-	if c := table[svc.state][in]; c.act != nil {
+	t := table
+	if svc.def.Kind == Oneshot {
+		t = oneshotTable
+	}
+	if c := t[svc.state][in]; c.act != nil {
 		c.act(s, svc, e)
 	}
 }

@@ -21,16 +21,26 @@ var allInputs = []input{inStart, inStop, inReady, inTimer, inRunExit, inFinishEx
 // TestTableComplete: every (state, input) pair has an action, or says why
 // it has none: stale (it happens; nothing to do) or impossible.
 func TestTableComplete(t *testing.T) {
-	for _, st := range allStates {
+	checkTable(t, "table", table, allStates)
+	checkTable(t, "oneshotTable", oneshotTable, oneshotStates)
+	for st := range oneshotTable {
+		if !slices.Contains(oneshotStates, st) {
+			t.Errorf("oneshotTable has state %v; oneshotStates does not list it", st)
+		}
+	}
+}
+
+func checkTable(t *testing.T, name string, table map[State]map[input]cell, states []State) {
+	for _, st := range states {
 		for _, in := range allInputs {
 			c, ok := table[st][in]
 			switch {
 			case !ok:
-				t.Errorf("table[%v][%d] missing; want an action or a reason", st, in)
+				t.Errorf("%s[%v][%d] missing; want an action or a reason", name, st, in)
 			case c.act != nil && c.none != "":
-				t.Errorf("table[%v][%d] has an action and a reason %q; want one", st, in, c.none)
+				t.Errorf("%s[%v][%d] has an action and a reason %q; want one", name, st, in, c.none)
 			case c.act == nil && !strings.HasPrefix(c.none, "stale: ") && !strings.HasPrefix(c.none, "impossible: "):
-				t.Errorf("table[%v][%d] = no action, reason %q; want a stale: or impossible: reason", st, in, c.none)
+				t.Errorf("%s[%v][%d] = no action, reason %q; want a stale: or impossible: reason", name, st, in, c.none)
 			}
 		}
 	}

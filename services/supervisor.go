@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/vigil-init/vigil/process"
@@ -16,6 +17,16 @@ type Options struct {
 	Log     *slog.Logger
 	DevNull *os.File // open /dev/null: stdin of every service process, stdio of checks
 	Output  *Output  // prefixes service output; nil: services write to vigil's stdout and stderr directly
+	// OneshotFailure stops the container when a oneshot fails (an init
+	// script, an s6-rc oneshot: VIGIL_INIT_FAILURE=stop); otherwise the
+	// failure is logged and counts as done.
+	OneshotFailure bool
+	// EnvChanged is called after each oneshot ends and returns the
+	// environment for what starts from then on (the env snapshot read back).
+	EnvChanged func() []string
+	// KillGrace is how long a oneshot still running at a stop has between
+	// SIGTERM and SIGKILL (VIGIL_SERVICES_GRACETIME).
+	KillGrace time.Duration
 }
 
 // Supervisor runs the services. It is owned by one loop: every method is
@@ -32,6 +43,9 @@ type Supervisor struct {
 	events   chan Event
 	halt     *Halt
 	closing  bool // the shutdown has begun: nothing restarts, loggers drain
+	opts     Options
+	bundles  map[string][]string // bundle name → its services
+	boot     []string            // the services Boot starts
 
 	// start and kill are process.Start and process.SignalGroup; the state
 	// table's test puts fakes in their place.
@@ -45,6 +59,7 @@ type Supervisor struct {
 type Halt struct {
 	Service string
 	Code    int
+	Oneshot bool // a oneshot (an init script) failed, under VIGIL_INIT_FAILURE=stop
 }
 
 // Event is something that happened to a service outside the loop: a
@@ -56,12 +71,12 @@ type Event struct {
 	seq  int // the service's generation (readiness) or timer number
 }
 
-// New prepares the services of defs: one per definition and one per
-// logger, with the pipe between each producer and its logger, held by vigil
-// for as long as it runs. Nothing starts before Boot.
-func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
+// New prepares the services of tree, with the pipe between each producer
+// and its consumer (a log/, or producer-for), held by vigil for as long as
+// it runs. Nothing starts before Boot.
+func New(tree *Tree, env []string, opts Options) (*Supervisor, error) {
 	s := &Supervisor{
-		log: opts.Log, env: env, devNull: opts.DevNull, output: opts.Output,
+		log: opts.Log, env: env, devNull: opts.DevNull, output: opts.Output, opts: opts,
 		byName:   make(map[string]*service),
 		children: make(map[int]child),
 		events:   make(chan Event, 64),
@@ -69,38 +84,57 @@ func New(defs []*Definition, env []string, opts Options) (*Supervisor, error) {
 		kill:     func(pgid int, sig unix.Signal) { process.SignalGroup(opts.Log, pgid, sig) },
 		alive:    process.GroupAlive,
 	}
-	for _, def := range defs {
-		if err := s.add(def); err != nil {
-			return nil, err
-		}
+	if tree == nil {
+		tree = &Tree{}
+	}
+	s.bundles, s.boot = tree.Bundles, tree.Boot
+	for _, def := range tree.Defs {
+		s.add(def)
+	}
+	if err := s.connect(); err != nil {
+		return nil, err
 	}
 	s.link()
 	return s, nil
 }
 
-// add creates the service of def and, with a log/, its logger and the pipe
-// between them.
-func (s *Supervisor) add(def *Definition) error {
+// add creates the service of def.
+func (s *Supervisor) add(def *Definition) *service {
 	now := time.Now()
 	svc := &service{def: def, changed: now, readySince: now}
 	s.services = append(s.services, svc)
 	s.byName[def.Name] = svc
-	if def.Log == nil {
-		return nil
+	return svc
+}
+
+// connect gives each consumer its pipe and each producer its consumer: a
+// logger of log/ follows its producer's down file and VIGIL_DISABLE.
+func (s *Supervisor) connect() error {
+	for _, svc := range s.services {
+		if svc.def.Consumer == "" || svc.logger != nil {
+			continue
+		}
+		c := s.byName[svc.def.Consumer]
+		if c == nil {
+			continue // a log/ added by reload: it takes effect at the next container start
+		}
+		if c.feed == nil {
+			r, w, err := os.Pipe()
+			if err != nil {
+				return fmt.Errorf("service %s: create log pipe: %w", c.def.Name, err)
+			}
+			c.stdin, c.feed = r, w
+		}
+		svc.logger = c
+		if c.def.Name == svc.def.Name+"/log" {
+			c.producer = svc
+		}
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fmt.Errorf("service %s: create log pipe: %w", def.Name, err)
-	}
-	logger := &service{def: def.Log, stdin: r, producer: svc, changed: now, readySince: now}
-	svc.stdout, svc.logger = w, logger
-	s.services = append(s.services, logger)
-	s.byName[def.Log.Name] = logger
 	return nil
 }
 
 // link resolves dependencies to services. A producer depends on its
-// logger: the logger starts first and stops last.
+// consumer: the logger starts first and stops last.
 func (s *Supervisor) link() {
 	for _, svc := range s.services {
 		svc.deps, svc.dependents = nil, nil
@@ -111,7 +145,7 @@ func (s *Supervisor) link() {
 				svc.deps = append(svc.deps, dep)
 			}
 		}
-		if svc.logger != nil {
+		if svc.logger != nil && !slices.Contains(svc.deps, svc.logger) {
 			svc.deps = append(svc.deps, svc.logger)
 		}
 		for _, dep := range svc.deps {
@@ -170,25 +204,39 @@ func (s *Supervisor) Exited(e reaper.Exit) bool {
 	return true
 }
 
-// Boot starts every service not marked down and not in disabled, in
-// dependency order. A service whose dependency does not start waits for it.
+// Boot starts what the tree starts at boot, in dependency order: every
+// service not marked down and not in disabled, with what it depends on. A
+// dependency marked down or disabled does not start, and its dependents
+// wait for it, with a warning.
 func (s *Supervisor) Boot(disabled []string) {
 	off := make(map[string]bool)
 	for _, name := range disabled {
 		off[name] = true
-		if s.byName[name] == nil {
+		if s.byName[name] == nil && s.bundles[name] == nil {
 			s.log.Warn("VIGIL_DISABLE names no service", "service", name)
 		}
+		for _, m := range s.bundles[name] {
+			off[m] = true
+		}
 	}
-	for _, svc := range s.services {
-		o := owner(svc) // a logger follows its producer
-		svc.want = !o.def.Down && !off[o.def.Name]
-	}
-	for _, svc := range s.services {
+	held := func(svc *service) bool { o := owner(svc); return o.def.Down || off[o.def.Name] }
+	var want func(svc *service)
+	want = func(svc *service) {
+		if svc.want {
+			return
+		}
+		svc.want = true
 		for _, dep := range svc.deps {
-			if svc.want && !dep.want {
+			if held(dep) {
 				s.log.Warn("service waits for a dependency that does not start", "service", svc.def.Name, "dependency", dep.def.Name)
+				continue
 			}
+			want(dep)
+		}
+	}
+	for _, name := range s.boot {
+		if svc := s.byName[name]; svc != nil && !held(svc) {
+			want(svc)
 		}
 	}
 	s.reconcile()

@@ -25,7 +25,8 @@ var testReaper = sync.OnceValue(func() *reaper.Reaper {
 // bootSupervisor loads the services of dir and boots them.
 func bootSupervisor(t *testing.T, dir string) *Supervisor {
 	t.Helper()
-	defs, err := Load(dir, Defaults{TimeoutKill: time.Second, TimeoutFinish: time.Second})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tree, err := LoadTree(Dirs{Services: dir}, Defaults{TimeoutKill: time.Second, TimeoutFinish: time.Second}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,11 +36,7 @@ func bootSupervisor(t *testing.T, dir string) *Supervisor {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { devNull.Close() })
-	s, err := New(defs, os.Environ(), Options{
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-
-		DevNull: devNull,
-	})
+	s, err := New(tree, os.Environ(), Options{Log: log, DevNull: devNull})
 	if err != nil {
 		t.Fatal(err)
 	}

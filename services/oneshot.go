@@ -1,0 +1,202 @@
+package services
+
+import (
+	"time"
+
+	"github.com/vigil-init/vigil/process"
+	"github.com/vigil-init/vigil/reaper"
+	"golang.org/x/sys/unix"
+)
+
+// A oneshot (an init script, an s6-rc oneshot, a point of the boot) runs
+// its up once when started and its down when stopped; Up means done. Its
+// table is the longrun's vocabulary with a smaller life:
+//
+//	Down --start--> Starting (up runs) --exit 0--> Up --stop--> Stopping (down runs) --exit--> Down
+var oneshotTable = map[State]map[input]cell{
+	StateDown: {
+		inStart:      do((*Supervisor).startUp),
+		inStop:       stale("not run, or done and undone already"),
+		inReady:      never("a oneshot has no readiness of its own"),
+		inTimer:      never("no timer is armed while down"),
+		inRunExit:    never("nothing runs"),
+		inFinishExit: never("a oneshot has no finish"),
+		inCheckExit:  never("a oneshot has no check"),
+		inGroupGone:  never("only asked of orphaned services"),
+	},
+	StateStarting: {
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       do((*Supervisor).stopUp),
+		inReady:      never("a oneshot has no readiness of its own"),
+		inTimer:      do((*Supervisor).killUp), // timeout-up, or the stop's timeout-kill
+		inRunExit:    do((*Supervisor).upExited),
+		inFinishExit: never("a oneshot has no finish"),
+		inCheckExit:  never("a oneshot has no check"),
+		inGroupGone:  never("only asked of orphaned services"),
+	},
+	StateUp: {
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       do((*Supervisor).startDown),
+		inReady:      never("a oneshot has no readiness of its own"),
+		inTimer:      never("no timer is armed when done"),
+		inRunExit:    never("up has exited"),
+		inFinishExit: never("a oneshot has no finish"),
+		inCheckExit:  never("a oneshot has no check"),
+		inGroupGone:  never("only asked of orphaned services"),
+	},
+	StateStopping: {
+		inStart:      never("reconcile starts only services that are down"),
+		inStop:       stale("down runs already"),
+		inReady:      never("a oneshot has no readiness of its own"),
+		inTimer:      do((*Supervisor).killDown), // timeout-down
+		inRunExit:    do((*Supervisor).downExited),
+		inFinishExit: never("a oneshot has no finish"),
+		inCheckExit:  never("a oneshot has no check"),
+		inGroupGone:  never("only asked of orphaned services"),
+	},
+}
+
+// oneshotStates are the states a oneshot can be in; the others are a
+// longrun's only.
+var oneshotStates = []State{StateDown, StateStarting, StateUp, StateStopping}
+
+// startUp runs up (Down → Starting), or is done at once when up is empty.
+func (s *Supervisor) startUp(svc *service, _ reaper.Exit) {
+	svc.gen++
+	svc.restart = false // a restart of a oneshot is its down, then its up
+	svc.started, svc.changed = time.Now(), time.Now()
+	if len(svc.def.Up) == 0 {
+		s.done(svc)
+		return
+	}
+	pid, err := s.runCommand(svc, svc.def.Up)
+	if err != nil {
+		s.log.Error("oneshot cannot start", "service", svc.def.Name, "up", svc.def.Up[0], "err", err)
+		s.upFailed(svc, spawnFailure(err))
+		return
+	}
+	svc.pid, svc.state = pid, StateStarting
+	s.setDeadline(svc, svc.def.TimeoutUp)
+	s.log.Info("oneshot started", "service", svc.def.Name, "pid", pid)
+}
+
+// runCommand starts argv for svc, its output prefixed with its name.
+// argv[0] is found in PATH; an execline program that is nowhere there is
+// vigil's own (README "execline in vigil").
+func (s *Supervisor) runCommand(svc *service, argv []string) (int, error) {
+	var path string // argv[0] in PATH
+	if _, err := process.LookPath(argv[0], process.LookupEnv(s.env, "PATH")); err != nil && isBuiltin(argv[0]) {
+		path = process.SelfExe()
+	}
+	files := []uintptr{s.devNull.Fd(), 1, 2}
+	name := svc.def.Prefix
+	if name == "" {
+		name = svc.def.Name
+	}
+	opened, err := s.output.Prefix(name, files)
+	if err != nil {
+		return 0, err
+	}
+	defer CloseAll(opened)
+	pid, err := s.start(argv, process.Attr{Path: path, Dir: svc.def.Dir, Env: s.environ(svc), Files: files})
+	if err != nil {
+		return 0, err
+	}
+	s.children[pid] = child{svc: svc, role: roleRun, gen: svc.gen}
+	return pid, nil
+}
+
+// upExited takes up's exit: done on 0, a failure otherwise.
+func (s *Supervisor) upExited(svc *service, e reaper.Exit) {
+	s.stopTimer(svc)
+	svc.pid, svc.last = 0, &e
+	s.reloadEnv()
+	if e.Code() != 0 {
+		s.upFailed(svc, e)
+		return
+	}
+	s.log.Info("oneshot done", "service", svc.def.Name, "after", time.Since(svc.started).Round(time.Millisecond))
+	s.done(svc)
+}
+
+// upFailed is an up that exited non-zero, was killed, or could not start:
+// the container stops with its status (VIGIL_INIT_FAILURE=stop), or the
+// failure is logged and counts as done.
+func (s *Supervisor) upFailed(svc *service, e reaper.Exit) {
+	svc.last = &e
+	if !s.opts.OneshotFailure {
+		s.log.Warn("oneshot failed; going on", "service", svc.def.Name, "code", e.Code())
+		s.done(svc)
+		return
+	}
+	s.log.Error("oneshot failed", "service", svc.def.Name, "code", e.Code())
+	svc.failed, svc.want, svc.state = true, false, StateDown
+	if s.halt == nil {
+		s.halt = &Halt{Service: svc.def.Name, Code: e.Code(), Oneshot: true}
+	}
+}
+
+// done marks the oneshot up: what depends on it may start.
+func (s *Supervisor) done(svc *service) {
+	svc.state, svc.readySince = StateUp, time.Now()
+}
+
+// stopUp stops an up still running (a shutdown during the boot): its
+// group gets SIGTERM and SIGCONT, SIGKILL after vigil's timeout-kill.
+func (s *Supervisor) stopUp(svc *service, _ reaper.Exit) {
+	s.log.Info("oneshot stopping", "service", svc.def.Name, "pid", svc.pid)
+	s.signal(svc.pid, unix.SIGTERM)
+	s.signal(svc.pid, unix.SIGCONT)
+	svc.want = false
+	s.setTimer(svc, s.opts.KillGrace)
+}
+
+// killUp is timeout-up, or the stop's grace, running out.
+func (s *Supervisor) killUp(svc *service, _ reaper.Exit) {
+	s.log.Warn("oneshot ran out of time: SIGKILL", "service", svc.def.Name, "pid", svc.pid)
+	s.signal(svc.pid, unix.SIGKILL)
+}
+
+// startDown runs down at the stop (Up → Stopping), or is down at once.
+func (s *Supervisor) startDown(svc *service, _ reaper.Exit) {
+	svc.changed = time.Now()
+	if len(svc.def.DownCmd) == 0 {
+		svc.state = StateDown
+		return
+	}
+	pid, err := s.runCommand(svc, svc.def.DownCmd)
+	if err != nil {
+		s.log.Error("oneshot down cannot start", "service", svc.def.Name, "down", svc.def.DownCmd[0], "err", err)
+		svc.state = StateDown
+		return
+	}
+	svc.pid, svc.state = pid, StateStopping
+	s.setDeadline(svc, svc.def.TimeoutDown)
+	s.log.Info("oneshot down started", "service", svc.def.Name, "pid", pid)
+}
+
+// killDown is timeout-down running out.
+func (s *Supervisor) killDown(svc *service, _ reaper.Exit) {
+	s.log.Warn("oneshot down ran out of time: SIGKILL", "service", svc.def.Name, "pid", svc.pid)
+	s.signal(svc.pid, unix.SIGKILL)
+}
+
+// downExited: the oneshot is undone, whatever down's status.
+func (s *Supervisor) downExited(svc *service, e reaper.Exit) {
+	s.stopTimer(svc)
+	svc.pid, svc.state, svc.changed = 0, StateDown, time.Now()
+	s.reloadEnv()
+	s.log.Info("oneshot down exited", "service", svc.def.Name, "code", e.Code())
+}
+
+// reloadEnv takes what a oneshot left in the env snapshot for what starts
+// after it.
+func (s *Supervisor) reloadEnv() {
+	if s.opts.EnvChanged != nil {
+		s.env = s.opts.EnvChanged()
+	}
+}
+
+// isBuiltin reports whether name is an execline program vigil's binary
+// runs itself. TEMPORARY until package execline lands.
+var isBuiltin = func(name string) bool { return false }
