@@ -69,6 +69,7 @@ var programs = map[string]parseFunc{
 	"export":         parseExport,
 	"unexport":       parseUnexport,
 	"exit":           parseExit,
+	"eltest":         parseEltest,
 	"s6-echo":        parseEcho,
 	"s6-sleep":       parseSleep,
 }

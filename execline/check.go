@@ -10,7 +10,7 @@ import (
 // would run one is refused before it runs (README "execline in vigil").
 var unsupported = map[string]bool{
 	"case": true, "dollarat": true, "elgetopt": true, "elgetpositionals": true,
-	"elglob": true, "eltest": true, "envfile": true, "execline": true,
+	"elglob": true, "envfile": true, "execline": true,
 	"execline-shell": true, "execline-startup": true, "fdblock": true,
 	"fdreserve": true, "forbacktickx": true, "forstdin": true, "forx": true,
 	"getcwd": true, "getpid": true, "heredoc": true, "homeof": true,

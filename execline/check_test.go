@@ -37,7 +37,8 @@ func TestCheck(t *testing.T) {
 		{"unsupported in else", "ifelse { true } { true } /command/case", `"/command/case"`},
 		{"unsupported after s6-sleep", "s6-sleep 1 heredoc 0 x cat", `"heredoc"`},
 		{"unsupported in execlineb -c", `execlineb -c "getpid P true"`, `"getpid"`},
-		{"eltest is left out", "if { eltest 1 -eq 1 } true", `"eltest"`},
+		{"eltest", "if { eltest ${1} -ne 0 -a ${1} -ne 256 } /run/s6/basedir/bin/halt", ""},
+		{"bad eltest", "if { eltest 1 -eq } true", "eltest: parse error at argument 2"},
 		{"unterminated block", "foreground { true", "unmatched {"}, // the lexer sees it first
 		{"unknown option", "if -q { true } true", "unknown option -q"},
 		{"background -d", "background -d { true } true", "-d"},

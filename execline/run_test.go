@@ -344,13 +344,14 @@ func TestExeclineb(t *testing.T) {
 	}
 	// The README finish examples (s6-overlay), with a halt that tells.
 	finish := write("finish", "#!"+filepath.Join(bin, "execlineb")+" -S1\n"+
-		"if { sh -c \"test ${1} -ne 0 -a ${1} -ne 256\" }\ns6-echo halt\n")
+		"if { eltest ${1} -ne 0 -a ${1} -ne 256 }\ns6-echo halt\n")
 	exitcode := filepath.Join(dir, "exitcode")
 	finish0 := write("finish0", "#!"+filepath.Join(bin, "execlineb")+" -S0\n"+
 		"foreground { redirfd -w 1 "+exitcode+" s6-echo 0 }\ns6-echo halt\n")
 	run(t, dir, []string{"sh", "-c", finish + " 3 0"}).want(t, "finish 3", "halt\n", 0, "")
 	run(t, dir, []string{"sh", "-c", finish + " 0 0"}).want(t, "finish 0", "", 1, "")
-	run(t, dir, []string{"sh", "-c", finish}).want(t, "finish without args", "", 2, "too few arguments")
+	run(t, dir, []string{"sh", "-c", finish + " 256 15"}).want(t, "finish 256", "", 1, "")
+	run(t, dir, []string{"sh", "-c", finish}).want(t, "finish without args", "", 100, "too few arguments")
 	run(t, dir, []string{"sh", "-c", finish0 + " 256 15"}).want(t, "finish0", "halt\n", 0, "")
 	if b, err := os.ReadFile(exitcode); err != nil || string(b) != "0\n" {
 		t.Errorf("exitcode file = %q, %v; want 0", b, err)
