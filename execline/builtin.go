@@ -164,11 +164,17 @@ func execNext(prog string, argv, env []string) int {
 	if len(argv) == 0 {
 		return 0
 	}
-	path, err := LookPath(argv[0], os.Getenv("PATH"))
+	return execAs(prog, argv[0], argv, env)
+}
+
+// execAs is execNext with the program to run and its argv[0] apart, for
+// exec -a and -l.
+func execAs(prog, file string, argv, env []string) int {
+	path, err := LookPath(file, os.Getenv("PATH"))
 	if err == nil {
 		err = syscall.Exec(path, argv, env)
 	}
-	return fatal(prog, process.FailureCode(err), "unable to exec %s: %v", argv[0], err)
+	return fatal(prog, process.FailureCode(err), "unable to exec %s: %v", file, err)
 }
 
 // spawn starts argv as a child with env and the caller's descriptors

@@ -6,19 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"github.com/vigil-init/vigil/process"
 )
-
-// execAs is execNext with the program to run and its argv[0] apart, for
-// exec -a and -l.
-func execAs(prog, file string, argv, env []string) int {
-	path, err := LookPath(file, os.Getenv("PATH"))
-	if err == nil {
-		err = syscall.Exec(path, argv, env)
-	}
-	return fatal(prog, process.FailureCode(err), "unable to exec %s: %v", file, err)
-}
 
 // exec [ -c ] [ -l ] [ -a argv0 ] prog…: exec prog with an empty
 // environment (-c), a dash before argv[0] (-l), or another argv[0] (-a)

@@ -89,13 +89,6 @@ func (c *execlineb) run() int {
 		return 0
 	}
 	env := os.Environ()
-	var changes []process.EnvEntry
-	switch c.strict {
-	case 0:
-		changes = append(changes, process.EnvEntry{Name: "EXECLINE_STRICT", Unset: true})
-	case 1, 2:
-		changes = append(changes, process.EnvEntry{Name: "EXECLINE_STRICT", Value: itoa(c.strict)})
-	}
 	switch c.mode {
 	case argsSubst, argsShift:
 		if len(c.args) < c.nmin && c.strict != 0 {
@@ -105,15 +98,29 @@ func (c *execlineb) run() int {
 			warn(c.prog, "too few arguments: expecting at least %d but got %d", c.nmin, len(c.args))
 		}
 		argv = substitute(argv, positionals(c.dollar0, c.args, c.nmin, c.mode == argsShift))
-	case argsPush, argsOverwrite:
-		if c.mode == argsPush {
-			env = pushEnv(env, positionalNames)
-		}
-		changes = append(changes, process.EnvEntry{Name: "#", Value: itoa(len(c.args))},
-			process.EnvEntry{Name: "0", Value: c.dollar0})
-		for i, a := range c.args {
-			changes = append(changes, process.EnvEntry{Name: itoa(i + 1), Value: a})
-		}
+	case argsPush:
+		env = pushEnv(env, positionalNames)
 	}
-	return execNext(c.prog, argv, process.ApplyEnv(env, changes))
+	return execNext(c.prog, argv, process.ApplyEnv(env, c.changes()))
+}
+
+// changes are what the script's environment gets: EXECLINE_STRICT as -q,
+// -w or -W say, and the positional variables unless -P, -S or -s.
+func (c *execlineb) changes() []process.EnvEntry {
+	var changes []process.EnvEntry
+	switch c.strict {
+	case 0:
+		changes = append(changes, process.EnvEntry{Name: "EXECLINE_STRICT", Unset: true})
+	case 1, 2:
+		changes = append(changes, process.EnvEntry{Name: "EXECLINE_STRICT", Value: itoa(c.strict)})
+	}
+	if c.mode != argsPush && c.mode != argsOverwrite {
+		return changes
+	}
+	changes = append(changes, process.EnvEntry{Name: "#", Value: itoa(len(c.args))},
+		process.EnvEntry{Name: "0", Value: c.dollar0})
+	for i, a := range c.args {
+		changes = append(changes, process.EnvEntry{Name: itoa(i + 1), Value: a})
+	}
+	return changes
 }

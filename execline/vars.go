@@ -192,29 +192,9 @@ func (c *backtick) run() int {
 	if err != nil {
 		return fatal(c.prog, exitSys, "%v", err)
 	}
-	failed, nul := waitStatus(e) != 0, strings.IndexByte(out, 0)
-	value := &out
-	switch {
-	case c.onFail == keepOutput:
-		if nul >= 0 {
-			out = out[:nul]
-		}
-	case failed && c.onFail == exitOnFailure:
-		why := "child process exited non-zero"
-		if e.Status.Signaled() {
-			why = "child process crashed"
-		}
-		return fatal(c.prog, approximate(e), "%s", why)
-	case failed:
-		value = c.def
-	case nul >= 0 && c.onFail == exitOnFailure:
-		return fatal(c.prog, 124, "child process output contained a null character")
-	case nul >= 0:
-		warn(c.prog, "child process output contained a null character")
-		value = c.def
-	}
-	if value == &out && c.chomp {
-		out = strings.TrimSuffix(out, "\n")
+	value, code := c.value(out, e)
+	if code != 0 {
+		return code
 	}
 	subs := []subst{}
 	if value != nil {
@@ -236,6 +216,35 @@ func (c *backtick) run() int {
 		env = unsetenv(env, s.key)
 	}
 	return execNext(c.prog, substitute(c.rest, subs), env)
+}
+
+// value is what the variable gets from the block's output out and end e:
+// nil to unset it; or the code to exit with, after a message.
+func (c *backtick) value(out string, e reaper.Exit) (*string, int) {
+	failed, nul := waitStatus(e) != 0, strings.IndexByte(out, 0)
+	switch {
+	case c.onFail == keepOutput:
+		if nul >= 0 {
+			out = out[:nul]
+		}
+	case failed && c.onFail == exitOnFailure:
+		why := "child process exited non-zero"
+		if e.Status.Signaled() {
+			why = "child process crashed"
+		}
+		return nil, fatal(c.prog, approximate(e), "%s", why)
+	case failed:
+		return c.def, 0
+	case nul >= 0 && c.onFail == exitOnFailure:
+		return nil, fatal(c.prog, 124, "child process output contained a null character")
+	case nul >= 0:
+		warn(c.prog, "child process output contained a null character")
+		return c.def, 0
+	}
+	if c.chomp {
+		out = strings.TrimSuffix(out, "\n")
+	}
+	return &out, 0
 }
 
 // capture runs the block with its stdout into a pipe and returns what it
