@@ -104,3 +104,18 @@ func keys(m map[string]bool) []string {
 	}
 	return ks
 }
+
+// FuzzCheck: Check never panics, whatever command line a script makes:
+// it parses every builtin's options and blocks and runs nothing.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"foreground { if -n { true } s6-echo } exit 1",
+		`backtick -E -D "" X { eltest ( 1 -eq 1 ) -o ! -n "" } redirfd -wnb 1 /x importas -sCd: P PATH cd / pipeline`,
+		"execlineb -S2 -c \"ifelse { } { exec -a x y } define A B emptyenv -pP fdswap 1 2 umask 22 s6-sleep -m 5\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if argv, err := Lex(data); err == nil {
+			Check(argv)
+		}
+	})
+}

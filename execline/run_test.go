@@ -72,6 +72,9 @@ func runPath(t *testing.T, dir, path string, argv []string, env ...string) resul
 	}
 	cmd := exec.CommandContext(ctx, prog, argv[1:]...)
 	cmd.Args[0] = argv[0]
+	// A background block may hold stdout after the chain ends: bound the
+	// wait for it too.
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + path}, env...)
 	var stdout, stderr bytes.Buffer

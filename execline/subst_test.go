@@ -154,3 +154,18 @@ func TestGetopt(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSubstitute: substitution never panics, and with no key to match it
+// leaves every word as it is.
+func FuzzSubstitute(f *testing.F) {
+	for _, s := range []string{"$X", `\\${X}x$Y`, "${X", "$$X}", `${Y}\$X\\`} {
+		f.Add(s, "a b")
+	}
+	f.Fuzz(func(t *testing.T, word, value string) {
+		values, _ := transform{split: true, delims: " "}.apply(value)
+		substitute([]string{word}, []subst{{"X", values}, {"Y", []string{value}}})
+		if got := substitute([]string{word}, []subst{{"nomatch", values}}); !slices.Equal(got, []string{word}) {
+			t.Fatalf("substitute(%q) with no matching key = %q", word, got)
+		}
+	})
+}
