@@ -187,6 +187,8 @@ func spawn(argv, env []string, stdout int) (int, error) {
 		return 0, err
 	}
 	files := []uintptr{0, 1, 2}
+	// A closed 0, 1 or 2 stays closed in the child: ForkExec would fail
+	// clearing close-on-exec on it.
 	for fd := range files {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			files[fd] = process.Closed

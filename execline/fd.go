@@ -107,6 +107,8 @@ func swapFds(a, b int) error {
 	if a == b {
 		return moveFd(a, b, true)
 	}
+	// The spare copy is close-on-exec: should the swap fail half-way, it
+	// does not leak into the next program.
 	tmp, err := unix.FcntlInt(uintptr(a), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return err
