@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/vigil-init/vigil/client"
+	"github.com/vigil-init/vigil/execline"
 	boot "github.com/vigil-init/vigil/init"
 	"github.com/vigil-init/vigil/process"
 )
@@ -25,10 +26,14 @@ var modes = map[string]func(args []string) int{
 	client.NotifyCheckName: client.Helper(client.NotifyCheckName), // internal: s6-notifyoncheck's checker
 }
 
-// The helper names of s6-overlay (README "Images written for s6-overlay").
+// The helper names of s6-overlay and the execline programs the binary
+// answers to (README "s6-overlay v3 images", "execline in vigil").
 func init() {
 	for _, name := range client.HelperNames {
 		modes[name] = client.Helper(name)
+	}
+	for _, name := range execline.Builtins {
+		modes[name] = func(args []string) int { return execline.Main(name, args) }
 	}
 }
 

@@ -6,10 +6,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
+	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,7 +71,7 @@ func parseNotify(args []string) (notifyArgs, error) {
 		case 'n':
 			a.probe.tries, err = count('n', o.arg)
 		case 'c':
-			if a.check, err = lexCheck(o.arg); err == nil && len(a.check) == 0 {
+			if a.check, err = execline.Lex([]byte(o.arg)); err == nil && len(a.check) == 0 {
 				err = fmt.Errorf("option -c %q: no command", o.arg)
 			}
 		}
@@ -173,12 +174,12 @@ func startChecker(a notifyArgs) error {
 	if pidfd >= 0 {
 		files[checkerPidFD] = uintptr(pidfd)
 	}
-	pid, err := syscall.ForkExec(selfExe, checkerArgs(a, a.double), &syscall.ProcAttr{Env: os.Environ(), Files: files})
+	pid, err := process.Start(checkerArgs(a, a.double), process.Attr{Path: selfExe, Env: os.Environ(), Files: files, KeepGroup: true})
 	if err != nil {
 		return fmt.Errorf("start checker: %w", err)
 	}
 	if a.double {
-		if _, err := reaperWait(pid); err != nil {
+		if _, err := reaperWaitStatus(pid); err != nil {
 			return fmt.Errorf("wait for the checker's middle process: %w", err)
 		}
 	}
@@ -217,7 +218,7 @@ func (t *tool) notifyChecker() int {
 	}
 	if double {
 		args := append([]string{NotifyCheckName}, t.args[1:]...) // without -d, which comes first
-		_, err := syscall.ForkExec(selfExe, args, &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2, checkerNotifyFD, checkerPidFD}})
+		_, err := process.Start(args, process.Attr{Path: selfExe, Env: os.Environ(), Files: []uintptr{0, 1, 2, checkerNotifyFD, checkerPidFD}, KeepGroup: true})
 		if err != nil {
 			return t.fatal(s6System, "start checker: %v", err)
 		}
@@ -306,7 +307,7 @@ func (c *checker) try(global <-chan time.Time) (code int, done bool) {
 	}
 	exited := make(chan unix.WaitStatus, 1)
 	go func() {
-		ws, _ := reaperWait(pid)
+		ws, _ := reaperWaitStatus(pid)
 		exited <- ws
 	}()
 	var local <-chan time.Time
@@ -336,13 +337,14 @@ func (c *checker) try(global <-chan time.Time) (code int, done bool) {
 }
 
 // startCheck starts the check with the checker's stdio, directory and
-// environment. Not through process.Start: that makes a new process group,
-// and the check must stay in the service's, so that stopping the service
-// stops it.
+// environment, in the service's process group, so that stopping the
+// service stops it.
 func startCheck(argv []string) (int, error) {
-	path, err := process.LookPath(argv[0], os.Getenv("PATH"))
-	if err != nil {
-		return 0, err
-	}
-	return syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}})
+	return process.Start(argv, process.Attr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, KeepGroup: true})
+}
+
+// reaperWaitStatus waits for child pid (a helper process: never PID 1).
+func reaperWaitStatus(pid int) (unix.WaitStatus, error) {
+	e, err := reaper.Wait(pid)
+	return e.Status, err
 }

@@ -186,18 +186,11 @@ func spawn(argv, env []string, stdout int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	files := []uintptr{0, 1, 2}
-	// A closed 0, 1 or 2 stays closed in the child: ForkExec would fail
-	// clearing close-on-exec on it.
-	for fd := range files {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			files[fd] = process.Closed
-		}
-	}
+	files := process.Stdio()
 	if stdout >= 0 {
 		files[1] = uintptr(stdout)
 	}
-	return syscall.ForkExec(path, argv, &syscall.ProcAttr{Env: env, Files: files})
+	return process.Start(argv, process.Attr{Path: path, Env: env, Files: files, KeepGroup: true})
 }
 
 // runBlock runs argv as a child and waits for it. An empty block is the

@@ -30,13 +30,17 @@ type Attr struct {
 	Env   []string  // the whole environment; argv[0] is looked up in its PATH
 	Files []uintptr // the child's descriptors: index = number, Closed for a gap
 	User  *User     // run as this user (uid, gid, groups); nil runs as the caller
+	// KeepGroup leaves the process in the caller's process group instead
+	// of leading a new one: a block of an execline program, a readiness
+	// checker, which stopping the caller's service must stop too.
+	KeepGroup bool
 	// Foreground makes the new process group the terminal's foreground
 	// group, when fd 0 is the caller's controlling terminal.
 	Foreground bool
 }
 
-// Start starts argv as the leader of a new process group and returns its
-// pid. argv[0] is found as execvp finds it, in a.Env's PATH. The caller
+// Start starts argv as the leader of a new process group (unless
+// KeepGroup) and returns its pid. argv[0] is found as execvp finds it, in a.Env's PATH. The caller
 // must record the pid before it reads the reaper's next batch.
 //
 // A process started as another user changes its credentials only after
@@ -54,7 +58,7 @@ func Start(argv []string, a Attr) (int, error) {
 		Dir:   a.Dir,
 		Env:   a.Env,
 		Files: a.Files,
-		Sys:   &syscall.SysProcAttr{Setpgid: true},
+		Sys:   &syscall.SysProcAttr{Setpgid: !a.KeepGroup},
 	}
 	if a.Foreground && isControllingTerminal(0) {
 		// Foreground makes the child call tcsetpgrp on fd 0 before exec,
@@ -74,6 +78,18 @@ func Start(argv []string, a Attr) (int, error) {
 		return 0, fmt.Errorf("start %s: %w", path, err)
 	}
 	return pid, nil
+}
+
+// Stdio is the caller's descriptors 0, 1 and 2 for a child, a closed one
+// left closed (ForkExec would fail clearing close-on-exec on it).
+func Stdio() []uintptr {
+	files := []uintptr{0, 1, 2}
+	for fd := range files {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			files[fd] = Closed
+		}
+	}
+	return files
 }
 
 // FailureCode is the exit code that stands for err, a failure of Start or

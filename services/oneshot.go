@@ -3,6 +3,7 @@ package services
 import (
 	"time"
 
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
 	"github.com/vigil-init/vigil/reaper"
 	"golang.org/x/sys/unix"
@@ -84,9 +85,9 @@ func (s *Supervisor) startUp(svc *service, _ reaper.Exit) {
 // argv[0] is found in PATH; an execline program that is nowhere there is
 // vigil's own (README "execline in vigil").
 func (s *Supervisor) runCommand(svc *service, argv []string) (int, error) {
-	var path string // argv[0] in PATH
-	if _, err := process.LookPath(argv[0], process.LookupEnv(s.env, "PATH")); err != nil && isBuiltin(argv[0]) {
-		path = process.SelfExe()
+	path, err := execline.LookPath(argv[0], process.LookupEnv(s.env, "PATH"))
+	if err != nil {
+		return 0, err
 	}
 	files := []uintptr{s.devNull.Fd(), 1, 2}
 	name := svc.def.Prefix
@@ -196,7 +197,3 @@ func (s *Supervisor) reloadEnv() {
 		s.env = s.opts.EnvChanged()
 	}
 }
-
-// isBuiltin reports whether name is an execline program vigil's binary
-// runs itself. TEMPORARY until package execline lands.
-var isBuiltin = func(name string) bool { return false }

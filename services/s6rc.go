@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/vigil-init/vigil/execline"
 )
 
 // s6-rc sources (README "s6-overlay v3 images"): each directory of a
@@ -170,9 +172,9 @@ func (p *parser) commandLine(file string, required bool) []string {
 		}
 		return nil
 	}
-	argv, err := lexCommandLine(data)
+	argv, err := execline.Lex(data)
 	if err == nil {
-		err = checkCommandLine(argv)
+		err = execline.Check(argv)
 	}
 	if err != nil {
 		p.fail(file, err.Error(), err)
