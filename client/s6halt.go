@@ -1,9 +1,11 @@
 package client
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -11,8 +13,11 @@ import (
 )
 
 // ExitcodeFile is where s6-overlay images write the code the container is
-// to exit with, before they call halt.
-const ExitcodeFile = "/run/s6-linux-init-container-results/exitcode"
+// to exit with, before they call halt: under VIGIL_S6_RUN_DIR, which vigil
+// exports to its children (/run unless set).
+func ExitcodeFile() string {
+	return filepath.Join(cmp.Or(os.Getenv("VIGIL_S6_RUN_DIR"), "/run"), "s6-linux-init-container-results/exitcode")
+}
 
 // readExitcode reads the exit code file as s6-overlay's shutdown does: no
 // file or an empty one is 0, else a whole number, surrounding blanks and
@@ -42,7 +47,7 @@ func readExitcode(path string) (int, error) {
 // it cannot be read (said on stderr): a code nobody can read is reported
 // as a failure, never as a success.
 func (t *tool) haltCode() int {
-	code, err := readExitcode(ExitcodeFile)
+	code, err := readExitcode(ExitcodeFile())
 	if err != nil {
 		t.warn("%v; halting with 1", err)
 		return 1

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/vigil-init/vigil/process"
@@ -35,23 +37,17 @@ func Main(args []string) int {
 		return exitConfig
 	}
 	level.Set(slog.Level(cfg.LogLevel))
+	logS6Ignored(log, cfg.s6Ignored)
 	if subreaperErr != nil {
 		log.Debug("not a subreaper: orphans go to the real init", "err", subreaperErr)
 	}
 
-	tree, err := services.LoadTree(cfg.dirs(), cfg.serviceDefaults(), log)
-	if err != nil {
-		log.Error("invalid service definition", "err", err)
-		return exitConfig
-	}
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
 		log.Error("open /dev/null", "err", err)
 		return exitInternal
 	}
-	// Children learn where the run dir is (init scripts write env/ there)
-	// even when VIGIL_RUN_DIR was left to its default.
-	env := process.ApplyEnv(os.Environ(), []process.EnvEntry{{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)}})
+	env := childEnv(cfg)
 	var output *services.Output
 	if cfg.LogPrefix {
 		if output, err = services.NewOutput(); err != nil {
@@ -59,12 +55,23 @@ func Main(args []string) int {
 			return exitInternal
 		}
 	}
+	if len(cmd) > 0 {
+		cmd = append(slices.Clone(cfg.cmdArg0), cmd...)
+	}
 	v := &vigil{
 		cfg: cfg, log: log, sigs: sigs, pid1: pid1, devNull: devNull, output: output,
 		reaper:   reaper.Start(),
 		baseEnv:  env,
 		cmdArgs:  cmd,
 		leftGone: make(chan struct{}, 1),
+	}
+	if code, ok := v.runHook(); !ok {
+		return code
+	}
+	tree, err := services.LoadTree(cfg.dirs(), cfg.serviceDefaults(), log)
+	if err != nil {
+		log.Error("invalid service definition", "err", err)
+		return exitConfig
 	}
 	v.sup, err = services.New(tree, env, services.Options{
 		Log: log, DevNull: devNull, Output: output,
@@ -78,6 +85,29 @@ func Main(args []string) int {
 	}
 	return v.run()
 }
+
+// childEnv is the environment children start with: the container's, with
+// VIGIL_RUN_DIR and VIGIL_S6_RUN_DIR (so that init scripts and the helpers
+// find the run dir even when left to its default), and /command at the
+// end of PATH when it exists, as s6-overlay's /init puts it there (README
+// "s6-overlay v3 images").
+func childEnv(cfg Config) []string {
+	set := []process.EnvEntry{
+		{Name: "VIGIL_RUN_DIR", Value: string(cfg.RunDir)},
+		{Name: "VIGIL_S6_RUN_DIR", Value: string(cfg.S6RunDir)},
+	}
+	path, hasPath := os.LookupEnv("PATH")
+	if fi, err := os.Stat(s6Command); err == nil && fi.IsDir() && !slices.Contains(filepath.SplitList(path), s6Command) {
+		if !hasPath {
+			path = process.DefaultPath
+		}
+		set = append(set, process.EnvEntry{Name: "PATH", Value: path + ":" + s6Command})
+	}
+	return process.ApplyEnv(os.Environ(), set)
+}
+
+// s6Command is where s6-overlay keeps its programs.
+const s6Command = "/command"
 
 // becomeSubreaper makes vigil the parent of its orphaned descendants when
 // it is not PID 1 (behind docker --init, shareProcessNamespace, a shell),

@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +40,14 @@ type Config struct {
 	Disable           NameList    `split_words:"true"`
 	LogPrefix         Flag        `split_words:"true"`
 	LogLevel          LogLevel    `split_words:"true"`
+	S6RunDir          Path        `split_words:"true"`
+
+	// From s6-overlay's variables (loadS6), where VIGIL_ has no say.
+	bundleDir  string   // S6_RUNTIME_BUNDLEDIR
+	cmdArg0    []string // S6_CMD_ARG0
+	stage2Hook []string // S6_STAGE2_HOOK
+	syncDisks  bool     // S6_SYNC_DISKS
+	s6Ignored  []string // the S6_ variables set that change nothing
 }
 
 // defaultConfig is the table of defaults of README "Configuration".
@@ -56,6 +65,7 @@ func defaultConfig() Config {
 		ShutdownTimeout:   Duration(9 * time.Second),
 		LogPrefix:         true,
 		LogLevel:          LogLevel(slog.LevelInfo),
+		S6RunDir:          "/run",
 	}
 }
 
@@ -75,7 +85,7 @@ func (c Config) dirs() services.Dirs {
 	return services.Dirs{
 		Services: string(c.ServicesDir),
 		Init:     string(c.InitDir),
-		Sources:  []string{filepath.Join(overlay, "s6-rc.d"), filepath.Join(overlay, "user-bundles.d")},
+		Sources:  []string{filepath.Join(overlay, "s6-rc.d"), cmp.Or(c.bundleDir, filepath.Join(overlay, "user-bundles.d"))},
 		Package:  s6Package,
 	}
 }
@@ -105,7 +115,8 @@ func loadConfig() (Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("read configuration: %w", err)
 	}
-	return cfg, nil
+	cfg.s6Ignored, err = loadS6(&cfg)
+	return cfg, err
 }
 
 // wantError is a decoding error that says what form the value must take.

@@ -67,6 +67,7 @@ func (v *vigil) run() int {
 	} else {
 		v.envDir, v.snapshot = filepath.Join(string(v.cfg.RunDir), "env"), snapshot
 	}
+	v.prepareS6()
 	v.listenControl()
 	v.enterServices()
 	v.advance()
@@ -75,6 +76,9 @@ func (v *vigil) run() int {
 	}
 	v.closeControl()
 	v.drainOutput()
+	if v.cfg.syncDisks {
+		unix.Sync() // S6_SYNC_DISKS: what services wrote reaches the disk before the container is gone
+	}
 	v.log.Info("exit", "code", v.exitCode)
 	return v.exitCode
 }

@@ -66,3 +66,46 @@ func envChanges(before, after []process.EnvEntry) []process.EnvEntry {
 	}
 	return changes
 }
+
+// The paths of s6-overlay's runtime that images use (README "s6-overlay
+// v3 images"), under VIGIL_S6_RUN_DIR (/run).
+const (
+	s6EnvLink  = "s6/container_environment"                 // the env snapshot
+	s6HaltLink = "s6/basedir/bin/halt"                      // vigil's halt helper
+	s6Exitcode = "s6-linux-init-container-results/exitcode" // what halt exits with
+)
+
+// prepareS6 makes s6-overlay's runtime paths, as far as the file system
+// lets it: scripts write secrets into container_environment, finish
+// scripts read and write the exitcode file (which must hold 0 meanwhile)
+// and call halt. Nothing here is needed by vigil itself, so a failure is
+// only a debug line.
+func (v *vigil) prepareS6() {
+	root := string(v.cfg.S6RunDir)
+	link := func(rel, target string) {
+		path := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			v.log.Debug("s6-overlay runtime", "path", path, "err", err)
+			return
+		}
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			os.Remove(path) // an earlier boot's
+		}
+		if err := os.Symlink(target, path); err != nil && !os.IsExist(err) {
+			v.log.Debug("s6-overlay runtime", "path", path, "err", err)
+		}
+	}
+	if v.envDir != "" {
+		link(s6EnvLink, v.envDir)
+	}
+	if self, err := os.Executable(); err == nil {
+		link(s6HaltLink, self)
+	}
+	exitcode := filepath.Join(root, s6Exitcode)
+	if err := os.MkdirAll(filepath.Dir(exitcode), 0o755); err == nil {
+		err = os.WriteFile(exitcode, []byte("0\n"), 0o644)
+		if err != nil {
+			v.log.Debug("s6-overlay runtime", "path", exitcode, "err", err)
+		}
+	}
+}

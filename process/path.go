@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// defaultPath is searched when the environment has no PATH, as execvp does.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+// DefaultPath is searched when the environment has no PATH, as execvp does.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // LookPath finds file as execvp does: a name with a slash is used as it is;
 // otherwise the first executable regular file of that name in path. It says
@@ -20,7 +20,7 @@ func LookPath(file, path string) (string, error) {
 		return file, nil
 	}
 	if path == "" {
-		path = defaultPath
+		path = DefaultPath
 	}
 	denied := false
 	for _, dir := range filepath.SplitList(path) {

@@ -99,6 +99,7 @@ func testEnv(t *testing.T) []string {
 	}
 	return append(env,
 		"VIGIL_RUN_DIR="+filepath.Join(dir, "run"),
+		"VIGIL_S6_RUN_DIR="+filepath.Join(dir, "s6run"), // not the host's /run
 		"VIGIL_SERVICES_DIR="+empty,
 		"VIGIL_INIT_DIR="+empty,
 		"VIGIL_FINISH_DIR="+empty,
