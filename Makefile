@@ -3,7 +3,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -trimpath -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
-.PHONY: help build release test test-unit test-blackbox lint fuzz bench clean
+.PHONY: help build release image test test-unit test-blackbox lint fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -11,10 +11,23 @@ help: ## list the targets
 build: ## build the static, stripped binary bin/vigil
 	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o bin/vigil .
 
-release: ## static binaries for Docker's platforms: bin/vigil-linux-amd64, bin/vigil-linux-arm64
-	for arch in amd64 arm64; do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch go build $(GOFLAGS_BUILD) -o bin/vigil-linux-$$arch . || exit 1; \
-	done
+# Docker's platform names, with / as -: linux/arm/v7 is arm-v7.
+RELEASE_PLATFORMS = amd64 arm64 arm-v7 arm-v6 386 ppc64le s390x riscv64
+
+release: $(addprefix release-,$(RELEASE_PLATFORMS)) ## static binaries bin/vigil-linux-PLATFORM for every Docker platform, and bin/SHA256SUMS
+	cd bin && sha256sum $(addprefix vigil-linux-,$(RELEASE_PLATFORMS)) > SHA256SUMS
+
+release-%:
+	@arch=$*; goarm=; case $$arch in arm-v*) goarm=$${arch#arm-v}; arch=arm;; esac; \
+	  echo "release: bin/vigil-linux-$*"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch GOARM=$$goarm go build $(GOFLAGS_BUILD) -o bin/vigil-linux-$* .
+
+image: build ## the image vigil:latest: /init and its helper links (PLATFORM=linux/arm64 for another)
+	@if [ -n "$(PLATFORM)" ]; then \
+	  arch=$$(echo "$(PLATFORM)" | sed 's,^linux/,,; s,/,-,'); \
+	  $(MAKE) --no-print-directory release-$$arch && \
+	  VIGIL_LINKS_FROM=bin/vigil docker/build-image.sh bin/vigil-linux-$$arch vigil:latest $(PLATFORM); \
+	else docker/build-image.sh bin/vigil vigil:latest; fi
 
 test: lint ## run every test: unit, black-box as PID 1, Docker (needs root; see docker/setup-engine.sh)
 	go test -count=1 ./...

@@ -36,6 +36,7 @@ Helpers (no running vigil needed):
   setuser USER CMD [ARG...]              run CMD as USER, with HOME, USER, LOGNAME
   log [-n N] [-s SIZE] [-t] DIR          a logger for log/run: stdin to DIR/current
   boot [--] [CMD...]                     boot mode (as /init)
+  links                                  the paths an image links to the binary, one a line
 
 Exit codes: 0 success, 1 failed, 2 usage, 3 no vigil reachable.
 `
@@ -60,6 +61,7 @@ func Main(args []string) int {
 		"restart": (*command).change, "signal": (*command).signal, "wait": (*command).wait,
 		"halt": (*command).halt, "check": (*command).check, "reload": (*command).reload,
 		"with-contenv": (*command).withContenv, "setuser": (*command).setuser, "log": (*command).log,
+		"links": (*command).links,
 	}[c.name]
 	switch {
 	case run != nil:
@@ -69,6 +71,17 @@ func Main(args []string) int {
 		return exitOK
 	}
 	return c.usageError(fmt.Errorf("unknown command %q", c.name))
+}
+
+// links prints the paths at which an image links the binary, one a line.
+func (c *command) links() int {
+	if len(c.args) > 0 {
+		return c.usageError(errors.New("takes no arguments"))
+	}
+	for _, p := range Links() {
+		fmt.Fprintln(c.stdout, p)
+	}
+	return exitOK
 }
 
 // usageError says what is wrong with the command line and exits 2.

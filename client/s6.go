@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 // The helpers of s6-overlay v3 that the binary answers to by the base name
@@ -52,6 +53,19 @@ func InstallPaths() []string {
 		paths = append(paths, "/command/"+name, "/usr/bin/"+name)
 	}
 	return paths
+}
+
+// Links are every path at which an image links the binary (README
+// "Invocation"): /usr/bin/vigil, the helpers (InstallPaths), and the
+// execline programs at /command/NAME only (a /usr/bin/cd or /usr/bin/exec
+// would shadow what the image has). `vigil links` prints them, for
+// `make image` and for images that install vigil another way.
+func Links() []string {
+	links := append([]string{"/usr/bin/vigil"}, InstallPaths()...)
+	for _, name := range execline.Builtins {
+		links = append(links, "/command/"+name)
+	}
+	return links
 }
 
 // helpers are the helpers' mains, by name.

@@ -43,11 +43,7 @@ func TestDocker(t *testing.T) {
 		"vigil":   vigilBin,
 		"busybox": "/bin/busybox",
 	}, nil)
-	rel := dockerBuildImage(t, "release", "Dockerfile", map[string]string{
-		"bin/vigil": vigilBin,
-	}, map[string]string{
-		"docker/rootfs": filepath.Join("..", "docker", "rootfs"),
-	})
+	rel := dockerBuildRelease(t)
 	t.Run("Layout", func(t *testing.T) { testDockerLayout(t, img, rel) })
 	t.Run("Run", func(t *testing.T) { testDockerRun(t, img, rel) })
 	t.Run("Stop", func(t *testing.T) { testDockerStop(t, img, rel) })
@@ -63,12 +59,25 @@ func testDockerLayout(t *testing.T, img, rel string) {
 		"init":          {typ: tar.TypeReg},
 		"usr/bin/vigil": {typ: tar.TypeSymlink, link: "/init"},
 	}
+	release := map[string]entry{"init": {typ: tar.TypeReg}}
+	links, err := exec.Command(vigilBin, "links").Output()
+	if err != nil {
+		t.Fatalf("vigil links: %v", err)
+	}
+	for _, p := range strings.Fields(string(links)) {
+		release[strings.TrimPrefix(p, "/")] = entry{typ: tar.TypeSymlink, link: "/init"}
+	}
+	for _, p := range []string{"usr/bin/vigil", "command/with-contenv", "usr/bin/s6-svc", "run/s6/basedir/bin/halt", "command/foreground"} {
+		if _, ok := release[p]; !ok {
+			t.Errorf("vigil links does not list /%s", p)
+		}
+	}
 	tests := []struct {
 		name  string
 		image string
 		want  map[string]entry
 	}{
-		{"Release", rel, common},
+		{"Release", rel, release},
 		{"Test", img, map[string]entry{
 			"init":          common["init"],
 			"usr/bin/vigil": common["usr/bin/vigil"],
@@ -304,6 +313,22 @@ func dockerBuildImage(t *testing.T, name, dockerfile string, files, trees map[st
 		}
 	}
 	return dockerBuildContext(t, name, ctx)
+}
+
+// dockerBuildRelease builds the release image as `make image` does, from
+// the binary under test, and returns its tag.
+func dockerBuildRelease(t *testing.T) string {
+	t.Helper()
+	tag := fmt.Sprintf("vigil-test-release:%d-%d", os.Getpid(), time.Now().UnixNano())
+	ctx, cancel := context.WithTimeout(context.Background(), dockerDeadline)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, filepath.Join("..", "docker", "build-image.sh"), vigilBin, tag).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker/build-image.sh: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { dockerCleanup(t, "rmi", "--force", tag) })
+	t.Logf("%s", bytes.TrimSpace(out))
+	return tag
 }
 
 func dockerCopyFile(dst, src string) error {
