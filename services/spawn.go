@@ -33,7 +33,11 @@ type child struct {
 // before the reaper's next batch can be read (the loop calls spawn).
 // files are the child's descriptors: index = descriptor number.
 func (s *Supervisor) spawn(svc *service, r role, path string, args []string, files []uintptr) (int, error) {
-	pid, err := s.start(append([]string{path}, args...), process.Attr{
+	argv := append([]string{path}, args...)
+	if svc.def.Shebang {
+		argv = viaShebang(argv)
+	}
+	pid, err := s.start(argv, process.Attr{
 		Dir:   svc.def.Dir,
 		Env:   s.environ(svc),
 		Files: files,
@@ -44,6 +48,19 @@ func (s *Supervisor) spawn(svc *service, r role, path string, args []string, fil
 	}
 	s.children[pid] = child{svc: svc, role: r, gen: svc.gen}
 	return pid, nil
+}
+
+// viaShebang runs argv's program through its #! line when it lacks the
+// execute bit, as s6-rc sources may (s6-rc-compile copies them 0755).
+func viaShebang(argv []string) []string {
+	fi, err := os.Stat(argv[0])
+	if err != nil || fi.Mode()&0o111 != 0 {
+		return argv
+	}
+	if interp := shebangOf(argv[0]); interp != nil {
+		return append(interp, argv...)
+	}
+	return argv
 }
 
 // environ is a service process's environment (README "Services"): the
