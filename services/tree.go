@@ -57,6 +57,7 @@ func LoadTree(dirs Dirs, defaults Defaults, log *slog.Logger) (*Tree, error) {
 		return nil, err
 	}
 	t := &Tree{Bundles: map[string][]string{}}
+	warnFixAttrs(filepath.Join(filepath.Dir(dirs.Init), "fix-attrs.d"), log)
 	t.addPoints(ListScripts(dirs.Init, log))
 	for _, d := range serviceDirs(services) {
 		t.Defs = append(t.Defs, d)
@@ -251,6 +252,22 @@ func serviceDirs(defs []*Definition) []*Definition {
 		d.Reloadable = true
 	}
 	return out
+}
+
+// warnFixAttrs says, once, that fix-attrs.d files are not applied:
+// s6-overlay v3 deprecated them; the point fix-attrs is there for the
+// dependencies that name it.
+func warnFixAttrs(dir string, log *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	log.Warn("fix-attrs.d is not applied (deprecated by s6-overlay v3): set owners and modes in the image or an init script",
+		"dir", dir, "files", strings.Join(names, ","))
 }
 
 // ListScripts returns the executable regular files of dir in byte order of
