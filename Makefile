@@ -3,10 +3,13 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -trimpath -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
-.PHONY: help build release image test test-unit test-blackbox lint fuzz bench clean
+.PHONY: help demo build release image test test-unit test-blackbox lint fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+demo: build ## vigil in a container: boot, status, prefixed logs, docker stop and its time (starts a Docker engine if needed)
+	docker/demo.sh
 
 build: ## build the static, stripped binary bin/vigil
 	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o bin/vigil .

@@ -22,7 +22,7 @@ func TestDockerExample(t *testing.T) {
 	id := strings.TrimSpace(dockerOK(t, "run", "-d", "--network", "none", img))
 	t.Cleanup(func() { dockerCleanup(t, "rm", "-f", id) })
 
-	dockerWaitLogs(t, id, "worker: tick 1 ok")
+	dockerWaitLogs(t, id, "greeter | greeter: running as nobody")
 	dockerExecWait(t, id, "vigil", "check")
 	start := time.Now()
 	dockerOK(t, "stop", id)
@@ -47,9 +47,10 @@ func TestDockerExample(t *testing.T) {
 	// its line's place among theirs is not fixed.
 	checkOrder(t, "stdout", stdout, []string{
 		"10-greeting | init: preparing",
-		"worker/log | worker: started, hello from cont-init.d",
-		"worker/log | worker: stopping",
-		"10-bye | finish: services are down, worker logged",
+		"greeter | greeter: running as nobody (uid 65534), HOME=/home/nobody",
+		"10-bye | finish: services are down; the worker's logger wrote",
+		"10-bye | ", // the last line vigil log wrote: "…Z worker: stopping"
+		"worker: stopping",
 	})
 	checkOrder(t, "stdout", stdout, []string{"\ncmd: hello from cont-init.d\n"})
 	t.Logf("docker logs (stdout):\n%s", stdout)
