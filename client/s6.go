@@ -13,7 +13,7 @@ import (
 )
 
 // The helpers of s6-overlay v3 that the binary answers to by the base name
-// of argv[0] (README "Images written for s6-overlay"), mapped onto vigil's
+// of argv[0] (README "s6-overlay v3 images"), mapped onto vigil's
 // own commands: images written for s6-overlay run unchanged.
 //
 // Each is the subset real images call, with s6's exit codes and message

@@ -1,7 +1,7 @@
 package test
 
 // Black-box tests of s6-rc, s6-svscanctl and halt as vigil answers to
-// them (README "Images written for s6-overlay").
+// them (README "s6-overlay v3 images").
 
 import (
 	"regexp"

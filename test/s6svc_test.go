@@ -1,7 +1,7 @@
 package test
 
 // Black-box tests of s6-overlay's supervision helpers as vigil answers to
-// them (README "Images written for s6-overlay"): s6-svc, s6-svstat,
+// them (README "s6-overlay v3 images"): s6-svc, s6-svstat,
 // s6-svwait, s6-svok, run against a vigil as PID 1 as `docker exec`
 // would, and from run scripts.
 
