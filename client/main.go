@@ -41,6 +41,15 @@ Helpers (no running vigil needed):
 Exit codes: 0 success, 1 failed, 2 usage, 3 no vigil reachable.
 `
 
+// commands are the subcommands of `vigil` (README "The client").
+var commands = map[string]func(*command) int{
+	"status": (*command).status, "start": (*command).change, "stop": (*command).change,
+	"restart": (*command).change, "signal": (*command).signal, "wait": (*command).wait,
+	"halt": (*command).halt, "check": (*command).check, "reload": (*command).reload,
+	"with-contenv": (*command).withContenv, "setuser": (*command).setuser, "log": (*command).log,
+	"links": (*command).links,
+}
+
 // command is one subcommand: its arguments, and where it writes.
 type command struct {
 	name           string
@@ -56,13 +65,7 @@ func Main(args []string) int {
 		return exitUsage
 	}
 	c := &command{name: args[0], args: args[1:], stdout: os.Stdout, stderr: os.Stderr}
-	run := map[string]func(*command) int{
-		"status": (*command).status, "start": (*command).change, "stop": (*command).change,
-		"restart": (*command).change, "signal": (*command).signal, "wait": (*command).wait,
-		"halt": (*command).halt, "check": (*command).check, "reload": (*command).reload,
-		"with-contenv": (*command).withContenv, "setuser": (*command).setuser, "log": (*command).log,
-		"links": (*command).links,
-	}[c.name]
+	run := commands[c.name]
 	switch {
 	case run != nil:
 		return run(c)
