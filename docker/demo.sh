@@ -42,7 +42,7 @@ cat <<'TREE'
     worker/log/run                   its stdout goes to `vigil log -t /var/log/worker`
   /etc/services.d/greeter            runs as nobody (a `user` file), with nobody's HOME
   /etc/cont-finish.d/10-bye          a finish script, once every service is down
-  CMD                                waits for the page, prints GREETING, sleeps
+  CMD                                waits for the page, prints GREETING, sleeps; exits 0 on SIGTERM
 TREE
 
 say "docker run -d --network none $tag"
@@ -72,6 +72,6 @@ say "docker logs $name, stderr   (vigil's own log, and the services' stderr, pre
 docker logs "$name" 2>&1 >/dev/null
 
 say "result"
-printf '  exit code:   %s (the CMD, a sleep, ended by the SIGTERM of docker stop: 128+15)\n' "$code"
+printf '  exit code:   %s (the CMD'"'"'s: it got the SIGTERM of docker stop first, and exits 0 on it)\n' "$code"
 printf '  docker stop: %d ms, every service stopped in reverse order and the finish script run\n' "$stop_ms"
 printf '  s6-overlay:  at least 3000 ms on every stop: S6_KILL_GRACETIME, a fixed sleep, comes on top of its stages\n'
