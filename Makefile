@@ -17,13 +17,16 @@ build: ## build the static, stripped binary bin/vigil
 # Docker's platform names, with / as -: linux/arm/v7 is arm-v7.
 RELEASE_PLATFORMS = amd64 arm64 arm-v7 arm-v6 386 ppc64le s390x riscv64
 
+# RELEASE_DIR: where make release writes (the release test points it elsewhere).
+RELEASE_DIR ?= bin
+
 release: $(addprefix release-,$(RELEASE_PLATFORMS)) ## static binaries bin/vigil-linux-PLATFORM for every Docker platform, and bin/SHA256SUMS
-	cd bin && sha256sum $(addprefix vigil-linux-,$(RELEASE_PLATFORMS)) > SHA256SUMS
+	cd $(RELEASE_DIR) && sha256sum $(addprefix vigil-linux-,$(RELEASE_PLATFORMS)) > SHA256SUMS
 
 release-%:
 	@arch=$*; goarm=; case $$arch in arm-v*) goarm=$${arch#arm-v}; arch=arm;; esac; \
-	  echo "release: bin/vigil-linux-$*"; \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch GOARM=$$goarm go build $(GOFLAGS_BUILD) -o bin/vigil-linux-$* .
+	  echo "release: $(RELEASE_DIR)/vigil-linux-$*"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch GOARM=$$goarm go build $(GOFLAGS_BUILD) -o $(RELEASE_DIR)/vigil-linux-$* .
 
 image: build ## the image vigil:latest: /init and its helper links (PLATFORM=linux/arm64 for another)
 	@if [ -n "$(PLATFORM)" ]; then \
