@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 func TestGetopt(t *testing.T) {
@@ -31,23 +32,23 @@ func TestGetopt(t *testing.T) {
 		{"-:", "", "unknown option -:"},
 	}
 	for _, tt := range tests {
-		opts, rest, err := getopt(strings.Fields(tt.args), spec)
+		opts, rest, err := execline.Getopt(strings.Fields(tt.args), spec)
 		if tt.wantErrs != "" {
 			if err == nil || err.Error() != tt.wantErrs {
-				t.Errorf("getopt(%q) error = %v; want %q", tt.args, err, tt.wantErrs)
+				t.Errorf("execline.Getopt(%q) error = %v; want %q", tt.args, err, tt.wantErrs)
 			}
 			continue
 		}
 		var got []string
 		for _, o := range opts {
-			s := string(o.letter)
-			if o.arg != "" {
-				s += "=" + o.arg
+			s := string(o.Letter)
+			if o.Arg != "" {
+				s += "=" + o.Arg
 			}
 			got = append(got, s)
 		}
 		if s := strings.Join(got, " ") + " | " + strings.Join(rest, " "); err != nil || s != tt.want {
-			t.Errorf("getopt(%q) = %q, %v; want %q", tt.args, s, err, tt.want)
+			t.Errorf("execline.Getopt(%q) = %q, %v; want %q", tt.args, s, err, tt.want)
 		}
 	}
 }

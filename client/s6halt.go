@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 // ExitcodeFile is where s6-overlay images write the code the container is
@@ -78,7 +79,7 @@ const svscanctlUsage = "s6-svscanctl [ -ahntqi ] scandir"
 // refused (usage, 100). The scan directory is not checked: vigil has one.
 // Exit 0 sent, 100 usage or no vigil answering, 111 refused.
 func (t *tool) svscanctl() int {
-	opts, rest, err := getopt(t.args, "zabhitqnN")
+	opts, rest, err := execline.Getopt(t.args, "zabhitqnN")
 	switch {
 	case err != nil:
 		return t.usage(err, svscanctlUsage)
@@ -87,13 +88,13 @@ func (t *tool) svscanctl() int {
 	}
 	var reload, halt bool
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'a', 'h', 'n':
 			reload = true
 		case 't', 'q', 'i':
 			halt = true
 		default:
-			return t.usage(fmt.Errorf("option -%c is not supported by vigil", o.letter), svscanctlUsage)
+			return t.usage(fmt.Errorf("option -%c is not supported by vigil", o.Letter), svscanctlUsage)
 		}
 	}
 	if reload {

@@ -50,29 +50,29 @@ type probe struct {
 
 func parseNotify(args []string) (notifyArgs, error) {
 	a := notifyArgs{fd: -1, probe: probe{initial: 10 * time.Millisecond, wait: time.Second, tries: 7}, check: []string{"./data/check"}}
-	opts, rest, err := getopt(args, "d3:s:T:t:w:n:c:")
+	opts, rest, err := execline.Getopt(args, "d3:s:T:t:w:n:c:")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'd':
 			a.double = true
 		case '3':
-			a.fd, err = count('3', o.arg)
+			a.fd, err = count('3', o.Arg)
 		case 's':
-			a.probe.initial, err = millis('s', o.arg)
+			a.probe.initial, err = millis('s', o.Arg)
 		case 'T':
-			a.probe.global, err = millis('T', o.arg)
+			a.probe.global, err = millis('T', o.Arg)
 		case 't':
-			a.probe.local, err = millis('t', o.arg)
+			a.probe.local, err = millis('t', o.Arg)
 		case 'w':
-			a.probe.wait, err = millis('w', o.arg)
+			a.probe.wait, err = millis('w', o.Arg)
 		case 'n':
-			a.probe.tries, err = count('n', o.arg)
+			a.probe.tries, err = count('n', o.Arg)
 		case 'c':
-			if a.check, err = execline.Lex([]byte(o.arg)); err == nil && len(a.check) == 0 {
-				err = fmt.Errorf("option -c %q: no command", o.arg)
+			if a.check, err = execline.Lex([]byte(o.Arg)); err == nil && len(a.check) == 0 {
+				err = fmt.Errorf("option -c %q: no command", o.Arg)
 			}
 		}
 		if err != nil {
@@ -189,28 +189,28 @@ func startChecker(a notifyArgs) error {
 // notifyChecker is the checker's main (NotifyCheckName). With -d it is
 // the middle process: it starts the checker proper and exits.
 func (t *tool) notifyChecker() int {
-	opts, check, err := getopt(t.args, "dp:s:T:t:w:n:")
+	opts, check, err := execline.Getopt(t.args, "dp:s:T:t:w:n:")
 	if err != nil || len(check) == 0 {
 		return t.fatal(s6Usage, "internal to vigil's s6-notifyoncheck: %v %q", err, t.args)
 	}
 	var c checker
 	var double bool
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'd':
 			double = true
 		case 'p':
-			c.prog, err = count('p', o.arg)
+			c.prog, err = count('p', o.Arg)
 		case 's':
-			c.initial, err = millis('s', o.arg)
+			c.initial, err = millis('s', o.Arg)
 		case 'T':
-			c.global, err = millis('T', o.arg)
+			c.global, err = millis('T', o.Arg)
 		case 't':
-			c.local, err = millis('t', o.arg)
+			c.local, err = millis('t', o.Arg)
 		case 'w':
-			c.wait, err = millis('w', o.arg)
+			c.wait, err = millis('w', o.Arg)
 		case 'n':
-			c.tries, err = count('n', o.arg)
+			c.tries, err = count('n', o.Arg)
 		}
 		if err != nil {
 			return t.fatal(s6Usage, "internal to vigil's s6-notifyoncheck: %v", err)

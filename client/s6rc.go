@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 const rcUsage = "s6-rc [ -l live ] [ -b ] [ -a ] [ -u | -d | -D ] [ -v verbosity ] [ -t timeout ] help|list|change [ servicenames... ]"
@@ -30,12 +31,12 @@ type rcArgs struct {
 
 func parseRc(args []string) (rcArgs, error) {
 	a := rcArgs{verbosity: 1}
-	opts, rest, err := getopt(args, "l:bauDdpv:n:t:")
+	opts, rest, err := execline.Getopt(args, "l:bauDdpv:n:t:")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'l', 'b': // the live directory, and the lock: vigil has one of each
 		case 'a':
 			a.active = true
@@ -44,11 +45,11 @@ func parseRc(args []string) (rcArgs, error) {
 		case 'd', 'D':
 			a.down = true
 		case 'v':
-			if a.verbosity, err = count('v', o.arg); err != nil {
+			if a.verbosity, err = count('v', o.Arg); err != nil {
 				return a, err
 			}
 		case 't':
-			if a.timeout, err = millis('t', o.arg); err != nil {
+			if a.timeout, err = millis('t', o.Arg); err != nil {
 				return a, err
 			}
 		case 'p':

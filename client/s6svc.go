@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 // forever stands for s6's timeout 0 ("no limit") in a request, which
@@ -40,25 +41,25 @@ type svcArgs struct {
 
 func parseSvc(args []string) (svcArgs, error) {
 	var a svcArgs
-	opts, rest, err := getopt(args, "abqhkti12pcyroduDUxOQT:w:")
+	opts, rest, err := execline.Getopt(args, "abqhkti12pcyroduDUxOQT:w:")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'T':
-			if a.timeout, err = millis('T', o.arg); err != nil {
+			if a.timeout, err = millis('T', o.Arg); err != nil {
 				return a, err
 			}
 		case 'w':
-			if len(o.arg) != 1 || !strings.Contains("uUdDrR", o.arg) {
-				return a, fmt.Errorf("option -w%s: want -wu, -wU, -wd, -wD, -wr or -wR", o.arg)
+			if len(o.Arg) != 1 || !strings.Contains("uUdDrR", o.Arg) {
+				return a, fmt.Errorf("option -w%s: want -wu, -wU, -wd, -wD, -wr or -wR", o.Arg)
 			}
-			a.wait = o.arg[0]
+			a.wait = o.Arg[0]
 		case 'o':
 			return a, errors.New("option -o (once) is not supported: vigil has no run-once mode, and would restart the service when it exits")
 		default:
-			a.cmds = append(a.cmds, o.letter)
+			a.cmds = append(a.cmds, o.Letter)
 		}
 	}
 	if (a.wait == 'r' || a.wait == 'R') && !slices.Contains(a.cmds, 'r') {

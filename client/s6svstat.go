@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
@@ -47,23 +48,23 @@ type svstatArgs struct {
 
 func parseSvstat(args []string) (svstatArgs, error) {
 	var a svstatArgs
-	opts, rest, err := getopt(args, "no:uwNrpgest")
+	opts, rest, err := execline.Getopt(args, "no:uwNrpgest")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'n':
 			a.numeric = true
 		case 'o':
-			for _, f := range strings.Split(o.arg, ",") {
+			for _, f := range strings.Split(o.Arg, ",") {
 				if svstatFields[f] == nil {
 					return a, fmt.Errorf("invalid option field: %s", f)
 				}
 				a.fields = append(a.fields, f)
 			}
 		default:
-			a.fields = append(a.fields, svstatLetters[o.letter])
+			a.fields = append(a.fields, svstatLetters[o.Letter])
 		}
 	}
 	if len(rest) == 0 {

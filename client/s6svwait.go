@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-init/vigil/control"
+	"github.com/vigil-init/vigil/execline"
 )
 
 const svwaitUsage = "s6-svwait [ -U | -u | -D | -d | -r | -R ] [ -a | -o ] [ -t timeout ] servicedir..."
@@ -28,12 +29,12 @@ type svwaitArgs struct {
 
 func parseSvwait(args []string) (svwaitArgs, error) {
 	a := svwaitArgs{until: control.UntilUp}
-	opts, rest, err := getopt(args, "UuDdrRaot:")
+	opts, rest, err := execline.Getopt(args, "UuDdrRaot:")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'u':
 			a.until = control.UntilUp
 		case 'U':
@@ -41,13 +42,13 @@ func parseSvwait(args []string) (svwaitArgs, error) {
 		case 'd', 'D':
 			a.until = control.UntilDown
 		case 'r', 'R':
-			return a, fmt.Errorf("option -%c is not supported: vigil cannot wait for a restart it was not asked for", o.letter)
+			return a, fmt.Errorf("option -%c is not supported: vigil cannot wait for a restart it was not asked for", o.Letter)
 		case 'a':
 			a.any = false
 		case 'o':
 			a.any = true
 		case 't':
-			if a.timeout, err = millis('t', o.arg); err != nil {
+			if a.timeout, err = millis('t', o.Arg); err != nil {
 				return a, err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
 )
 
@@ -65,12 +66,12 @@ type ids struct {
 
 func parseEnvuidgid(args []string) (envuidgidArgs, error) {
 	a := envuidgidArgs{what: setUID | setGID | setGIDList, insist: true}
-	opts, rest, err := getopt(args, "ugBniD:")
+	opts, rest, err := execline.Getopt(args, "ugBniD:")
 	if err != nil {
 		return a, err
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'u':
 			a.what = setUID
 		case 'g':
@@ -83,7 +84,7 @@ func parseEnvuidgid(args []string) (envuidgidArgs, error) {
 		case 'i':
 			a.insist = true
 		case 'D':
-			if a.defaults, err = parseDefaults(o.arg); err != nil {
+			if a.defaults, err = parseDefaults(o.Arg); err != nil {
 				return a, err
 			}
 			a.insist = false
@@ -239,7 +240,7 @@ type applyuidgidArgs struct {
 // overrides them.
 func parseApplyuidgid(args []string, lookupEnv func(string) (string, bool)) (applyuidgidArgs, error) {
 	var a applyuidgidArgs
-	opts, rest, err := getopt(args, "zUu:g:G:")
+	opts, rest, err := execline.Getopt(args, "zUu:g:G:")
 	if err != nil {
 		return a, err
 	}
@@ -266,15 +267,15 @@ func parseApplyuidgid(args []string, lookupEnv func(string) (string, bool)) (app
 		return gids, nil
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'z':
 			a.unexport = true
 		case 'u':
-			a.uid, err = id("option -u", o.arg)
+			a.uid, err = id("option -u", o.Arg)
 		case 'g':
-			a.gid, err = id("option -g", o.arg)
+			a.gid, err = id("option -g", o.Arg)
 		case 'G':
-			a.groups, err = list("option -G", o.arg)
+			a.groups, err = list("option -G", o.Arg)
 			a.setGroups = true
 		case 'U':
 			env := map[string]string{}

@@ -81,7 +81,7 @@ type background struct {
 
 func parseBackground(inv invocation, args []string) (command, error) {
 	const usage = "background { prog... } [ prog... ]"
-	opts, args, err := getopt(args, "d")
+	opts, args, err := Getopt(args, "d")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
@@ -144,13 +144,13 @@ type ifCmd struct {
 
 func parseIf(inv invocation, args []string) (command, error) {
 	const usage = "if [ -n ] [ -X ] [ -t | -x exitcode ] { prog... } [ prog... ]"
-	opts, args, err := getopt(args, "nXtx:")
+	opts, args, err := Getopt(args, "nXtx:")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &ifCmd{test: test{prog: inv.name}, code: 1}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'n':
 			c.negate, c.fixed = true, true
 		case 'X':
@@ -158,9 +158,9 @@ func parseIf(inv invocation, args []string) (command, error) {
 		case 't':
 			c.code, c.fixed = 0, true
 		case 'x':
-			n, ok := parseUint(o.arg)
+			n, ok := parseUint(o.Arg)
 			if !ok || n > 65535 {
-				return nil, &usageError{fmt.Sprintf("-x %q is not a number", o.arg), usage}
+				return nil, &usageError{fmt.Sprintf("-x %q is not a number", o.Arg), usage}
 			}
 			if n > 255 {
 				return nil, errors.New("invalid exit code")
@@ -198,14 +198,14 @@ type ifelse struct {
 
 func parseIfelse(inv invocation, args []string) (command, error) {
 	const usage = "ifelse [ -n ] [ -X ] { prog-if... } { prog-then... } [ prog-else... ]"
-	opts, args, err := getopt(args, "nX")
+	opts, args, err := Getopt(args, "nX")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &ifelse{test: test{prog: inv.name}}
 	for _, o := range opts {
-		c.negate = c.negate || o.letter == 'n'
-		c.crash = c.crash || o.letter == 'X'
+		c.negate = c.negate || o.Letter == 'n'
+		c.crash = c.crash || o.Letter == 'X'
 	}
 	if c.block, args, err = readBlock(inv, args); err != nil {
 		return nil, fmt.Errorf("if block: %w", err)

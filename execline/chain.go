@@ -21,19 +21,19 @@ type execCmd struct {
 
 func parseExec(inv invocation, args []string) (command, error) {
 	const usage = "exec [ -c ] [ -l ] [ -a argv0 ] prog..."
-	opts, args, err := getopt(args, "cla:")
+	opts, args, err := Getopt(args, "cla:")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &execCmd{prog: inv.name, rest: args}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'c':
 			c.empty = true
 		case 'l':
 			c.dash = true
 		case 'a':
-			c.argv0 = &o.arg
+			c.argv0 = &o.Arg
 		}
 	}
 	if len(args) == 0 {
@@ -164,13 +164,13 @@ type emptyenv struct {
 
 func parseEmptyenv(inv invocation, args []string) (command, error) {
 	const usage = "emptyenv [ -p | -c | -o | -P ] prog..."
-	opts, args, err := getopt(args, "pcoP")
+	opts, args, err := Getopt(args, "pcoP")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &emptyenv{prog: inv.name, rest: args}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'p':
 			c.path = true
 		case 'c':

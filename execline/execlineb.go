@@ -33,28 +33,28 @@ type execlineb struct {
 
 func parseExeclineb(inv invocation, args []string) (command, error) {
 	const usage = "execlineb [ -q | -w | -W ] [ -p | -P | -S nmin | -s nmin ] [ -c script ] [ file ] [ args... ]"
-	opts, args, err := getopt(args, "pPqwWc:S:s:")
+	opts, args, err := Getopt(args, "pPqwWc:S:s:")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &execlineb{prog: inv.name, dollar0: inv.argv0, strict: -1}
 	script := (*string)(nil)
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'p':
 			c.mode = argsOverwrite
 		case 'P':
 			c.mode = argsIgnore
 		case 'q', 'w', 'W':
-			c.strict = map[byte]int{'q': 0, 'w': 1, 'W': 2}[o.letter]
+			c.strict = map[byte]int{'q': 0, 'w': 1, 'W': 2}[o.Letter]
 		case 'c':
-			script = &o.arg
+			script = &o.Arg
 		case 'S', 's':
-			n, ok := parseUint(o.arg)
+			n, ok := parseUint(o.Arg)
 			if !ok {
-				return nil, &usageError{fmt.Sprintf("-%c %q is not a number", o.letter, o.arg), usage}
+				return nil, &usageError{fmt.Sprintf("-%c %q is not a number", o.Letter, o.Arg), usage}
 			}
-			c.nmin, c.mode = int(n), map[byte]int{'S': argsSubst, 's': argsShift}[o.letter]
+			c.nmin, c.mode = int(n), map[byte]int{'S': argsSubst, 's': argsShift}[o.Letter]
 		}
 	}
 	if script != nil {

@@ -47,7 +47,7 @@ var fdUsage = map[string]string{
 // it with -c (fdmove.html).
 func parseFdmove(inv invocation, args []string) (command, error) {
 	usage := fdUsage["fdmove"]
-	opts, args, err := getopt(args, "c")
+	opts, args, err := Getopt(args, "c")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
@@ -137,7 +137,7 @@ type redirfd struct {
 
 func parseRedirfd(inv invocation, args []string) (command, error) {
 	const usage = "redirfd -[ r | w | u | a | c | x ] [ -n ] [ -b ] fd file prog..."
-	opts, args, err := getopt(args, "rwuacxnb")
+	opts, args, err := Getopt(args, "rwuacxnb")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
@@ -151,13 +151,13 @@ func parseRedirfd(inv invocation, args []string) (command, error) {
 		'x': unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL,
 	}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'n':
 			c.nonblock = true
 		case 'b':
 			c.switchNB = true
 		default:
-			c.flags = modes[o.letter] // the last mode given wins
+			c.flags = modes[o.Letter] // the last mode given wins
 		}
 	}
 	if c.flags < 0 {

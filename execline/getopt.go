@@ -6,20 +6,20 @@ import (
 	"strings"
 )
 
-// option is one option letter met on a command line, with its argument
+// Option is one option letter met on a command line, with its argument
 // when it takes one.
-type option struct {
-	letter byte
-	arg    string
+type Option struct {
+	Letter byte
+	Arg    string
 }
 
-// getopt reads the options at the start of args the way execline's
-// programs do (skalibs' subgetopt): spec lists the letters, a letter
+// Getopt reads the options at the start of args the way every execline
+// and s6 program does (skalibs' subgetopt): options come back in order; spec lists the letters, a letter
 // followed by ':' takes an argument, glued (-D0) or as the next word
 // (-D 0); options may be grouped (-nX); the first word that is not an
 // option ("-" alone is not) ends them, and so does "--", which is
 // dropped. A letter not in spec is an error naming it.
-func getopt(args []string, spec string) (opts []option, rest []string, err error) {
+func Getopt(args []string, spec string) (opts []Option, rest []string, err error) {
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -36,15 +36,15 @@ func getopt(args []string, spec string) (opts []option, rest []string, err error
 				return nil, nil, fmt.Errorf("unknown option -%c", a[j])
 			}
 			if k+1 == len(spec) || spec[k+1] != ':' {
-				opts = append(opts, option{letter: a[j]})
+				opts = append(opts, Option{Letter: a[j]})
 				continue
 			}
 			switch {
 			case j+1 < len(a):
-				opts = append(opts, option{a[j], a[j+1:]})
+				opts = append(opts, Option{a[j], a[j+1:]})
 			case i+1 < len(args):
 				i++
-				opts = append(opts, option{a[j], args[i]})
+				opts = append(opts, Option{a[j], args[i]})
 			default:
 				return nil, nil, fmt.Errorf("option -%c needs an argument", a[j])
 			}

@@ -18,19 +18,19 @@ type echo struct {
 }
 
 func parseEcho(inv invocation, args []string) (command, error) {
-	opts, args, err := getopt(args, "ns:")
+	opts, args, err := Getopt(args, "ns:")
 	if err != nil {
 		return nil, &usageError{err.Error(), "s6-echo [ -n ] [ -s sep ] args..."}
 	}
 	c := &echo{prog: inv.name, sep: " ", newline: true, args: args}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'n':
 			c.newline = false
 		case 's':
 			// Only the first byte counts; an empty sep is a NUL byte, as
 			// s6-echo reads the string's first char.
-			c.sep = (o.arg + "\x00")[:1]
+			c.sep = (o.Arg + "\x00")[:1]
 		}
 	}
 	return c, nil
@@ -59,7 +59,7 @@ type sleep struct {
 
 func parseSleep(inv invocation, args []string) (command, error) {
 	const usage = "s6-sleep [ -m ] duration [ prog... ]"
-	opts, args, err := getopt(args, "m")
+	opts, args, err := Getopt(args, "m")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}

@@ -146,8 +146,8 @@ func newTransform() transform { return transform{delims: defaultDelims} }
 
 // option applies one of the transform options -C -c -N -n -s -d; it
 // says false for any other letter.
-func (t *transform) option(o option) bool {
-	switch o.letter {
+func (t *transform) option(o Option) bool {
+	switch o.Letter {
 	case 'C':
 		t.crunch = true
 	case 'c':
@@ -159,7 +159,7 @@ func (t *transform) option(o option) bool {
 	case 's':
 		t.split = true
 	case 'd':
-		t.delims = o.arg
+		t.delims = o.Arg
 	default:
 		return false
 	}

@@ -82,7 +82,7 @@ func TestTransform(t *testing.T) {
 	for _, tt := range tests {
 		tr := newTransform()
 		for _, c := range []byte(tt.opts) {
-			tr.option(option{c, tt.delim})
+			tr.option(Option{c, tt.delim})
 		}
 		got, err := tr.apply(tt.value)
 		if err != nil || !slices.Equal(got, tt.want) {
@@ -144,13 +144,13 @@ func TestGetopt(t *testing.T) {
 		{[]string{"-:"}, "D:", "", nil, true},
 	}
 	for _, tt := range tests {
-		opts, rest, err := getopt(tt.args, tt.spec)
+		opts, rest, err := Getopt(tt.args, tt.spec)
 		var got string
 		for _, o := range opts {
-			got += string(o.letter) + "=" + o.arg + ";"
+			got += string(o.Letter) + "=" + o.Arg + ";"
 		}
 		if (err != nil) != tt.errorful || got != tt.opts || (err == nil && !slices.Equal(rest, tt.rest)) {
-			t.Errorf("getopt(%q, %q) = %q, %q, %v; want %q, %q, error %v", tt.args, tt.spec, got, rest, err, tt.opts, tt.rest, tt.errorful)
+			t.Errorf("Getopt(%q, %q) = %q, %q, %v; want %q, %q, error %v", tt.args, tt.spec, got, rest, err, tt.opts, tt.rest, tt.errorful)
 		}
 	}
 }

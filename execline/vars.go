@@ -25,20 +25,20 @@ type importas struct {
 
 func parseImportas(inv invocation, args []string) (command, error) {
 	const usage = "importas [ -i | -D default ] [ -u ] [ -S ] [ -s ] [ -C | -c ] [ -N | -n ] [ -d delim ] variable envvar prog..."
-	opts, args, err := getopt(args, "iuD:SNnsCcd:")
+	opts, args, err := Getopt(args, "iuD:SNnsCcd:")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &importas{prog: inv.name, tr: newTransform()}
 	same := false
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'i':
 			c.insist = true
 		case 'u':
 			c.unset = true
 		case 'D':
-			c.def = &o.arg
+			c.def = &o.Arg
 		case 'S':
 			same = true
 		default:
@@ -93,7 +93,7 @@ type define struct {
 
 func parseDefine(inv invocation, args []string) (command, error) {
 	const usage = "define [ -s ] [ -C | -c ] [ -N | -n ] [ -d delim ] variable value prog..."
-	opts, args, err := getopt(args, "NnsCcd:")
+	opts, args, err := Getopt(args, "NnsCcd:")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
@@ -144,13 +144,13 @@ type backtick struct {
 
 func parseBacktick(inv invocation, args []string) (command, error) {
 	const usage = "backtick [ -i | -I | -x | -D default ] [ -N | -n ] [ -E | -e ] variable { prog... } prog..."
-	opts, args, err := getopt(args, "iINnxD:Ee")
+	opts, args, err := Getopt(args, "iINnxD:Ee")
 	if err != nil {
 		return nil, &usageError{err.Error(), usage}
 	}
 	c := &backtick{prog: inv.name, onFail: exitOnFailure, chomp: true}
 	for _, o := range opts {
-		switch o.letter {
+		switch o.Letter {
 		case 'i':
 			c.onFail = exitOnFailure
 		case 'I':
@@ -158,11 +158,11 @@ func parseBacktick(inv invocation, args []string) (command, error) {
 		case 'x':
 			c.onFail, c.def = useDefault, nil
 		case 'D':
-			c.onFail, c.def = useDefault, &o.arg
+			c.onFail, c.def = useDefault, &o.Arg
 		case 'N', 'n':
-			c.chomp = o.letter == 'n'
+			c.chomp = o.Letter == 'n'
 		case 'E', 'e':
-			c.doImport = o.letter == 'E'
+			c.doImport = o.Letter == 'E'
 		}
 	}
 	if len(args) < 2 {
