@@ -179,14 +179,19 @@ func dockerContextBinaries(t *testing.T, ctx string) {
 	}
 }
 
-// dockerBuildContext builds the image of the context directory ctx, tags
-// it uniquely and removes it when the test ends.
-func dockerBuildContext(t *testing.T, name, ctx string) string {
+// dockerBuildContext builds the image of the context directory ctx, with
+// buildArgs (NAME=VALUE, for the Dockerfile's ARGs), tags it uniquely and
+// removes it when the test ends.
+func dockerBuildContext(t *testing.T, name, ctx string, buildArgs ...string) string {
 	t.Helper()
 	tag := fmt.Sprintf("vigil-test-%s:%d-%d", name, os.Getpid(), time.Now().UnixNano())
 	start := time.Now()
 	// --network none: a RUN step needs no network, and the engine may have no bridge.
-	args := []string{"build", "--network", "none", "--force-rm", "--tag", tag, ctx}
+	args := []string{"build", "--network", "none", "--force-rm", "--tag", tag}
+	for _, a := range buildArgs {
+		args = append(args, "--build-arg", a)
+	}
+	args = append(args, ctx)
 	stdout, stderr, code, err := runDocker(args...)
 	if err != nil || code != 0 {
 		t.Fatalf("docker %s: %s; output:\n%s%s", dockerQuote(args), dockerResult(code, err), stdout, stderr)
