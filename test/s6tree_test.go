@@ -455,9 +455,14 @@ func TestS6TreeDownAtShutdown(t *testing.T) {
 	tr.oneshot("b", shUp(event("up b")), shUp(event("down b")+"; exit 1"), "a")
 	tr.oneshot("c", shUp(event("up c")), shUp(event("down c")), "b")
 	tr.oneshot("no-down", shUp(event("up no-down")), "", "c")
-	tr.longrun("app", shScript(`trap '`+event("stop app")+`; exit 0' TERM
-`+event("app start")+`
-sleep 1000 & wait`), "c")
+	tr.source("app", "longrun", map[string]string{ // ready once its trap is set
+		"run": shScript(`trap '` + event("stop app") + `; exit 0' TERM
+` + event("app start") + `
+echo >&3
+sleep 1000 & wait`),
+		"notification-fd": "3\n",
+	})
+	tr.depends("app", "c")
 	tr.member("user", "a", "b", "c", "no-down", "app")
 	tr.script(tr.finish, "10-last", shScript(event("cont-finish")))
 	v := tr.start(nil)
@@ -596,8 +601,10 @@ const s6ShutdownBound = 2500 * time.Millisecond
 func TestS6Variables(t *testing.T) {
 	t.Parallel()
 	// A CMD leaving a process that ignores SIGTERM: vigil SIGKILLs it after
-	// the kill grace time (VIGIL_KILL_GRACETIME, default 3 s).
-	leftover := shCmd(`sh -c 'trap "" TERM; while :; do sleep 0.05; done' & ` + event("cmd"))
+	// the kill grace time (VIGIL_KILL_GRACETIME, default 3 s). The CMD
+	// exits once the trap is set.
+	leftover := shCmd(`sh -c 'trap "" TERM; : > "$OUT/trapped"; while :; do sleep 0.05; done' &
+` + waitForCmd("trapped") + "\n" + event("cmd"))
 	tests := []struct {
 		name  string
 		env   []string
@@ -730,9 +737,12 @@ func failingOneshotContinue(tr *s6Tree) {
 }
 
 // stubbornLongrun is a user longrun that ignores SIGTERM (SIG_IGN survives
-// the exec).
+// the exec), ready once it does.
 func stubbornLongrun(tr *s6Tree) {
-	tr.longrun("stubborn", shScript("trap '' TERM\nexec sleep 1000"))
+	tr.source("stubborn", "longrun", map[string]string{
+		"run":             shScript("trap '' TERM\necho >&3\nexec sleep 1000"),
+		"notification-fd": "3\n",
+	})
 	tr.member("user", "stubborn")
 }
 
