@@ -7,9 +7,7 @@ package test
 // producer-for/consumer-for pipeline, the S6_ variables and the paths
 // s6-overlay's scripts use under /run.
 //
-// Tests marked "coming" check what the lead has announced and not landed
-// yet (S6_ variables, /run/s6/…, the exit code file): they fail until it
-// lands. Tests marked "bug" fail because of a bug described there.
+// A test marked "bug" fails because of the bug it describes.
 
 import (
 	"fmt"
@@ -110,7 +108,7 @@ func TestS6TreeTypes(t *testing.T) {
 	}
 }
 
-// TestS6TreeRunWithoutExecBit (bug): s6-rc-compile copies a longrun's run
+// TestS6TreeRunWithoutExecBit: s6-rc-compile copies a longrun's run
 // and finish with mode 0755, so images ship them without the execute bit
 // (README "Images written for s6-overlay"; vigil's loader accepts them
 // when they have a #! line). vigil must run them through that line.
@@ -584,20 +582,18 @@ func firstFew(ss []string) string {
 	return strings.Join(ss, ", ")
 }
 
-// s6ExitBound bounds the wait for vigil's exit in the tests of what is
-// still to come: they fail in this time rather than lineTimeout's; what
-// they wait for takes well under a second when it works.
+// s6ExitBound bounds the wait for vigil's exit where a missing feature
+// would leave it running: the test fails in this time rather than
+// lineTimeout's; what it waits for takes well under a second.
 const s6ExitBound = 10 * time.Second
 
 // s6ShutdownBound: with a grace time of 300 ms where the default is 3 s
 // or more, vigil must be gone well before the default.
 const s6ShutdownBound = 2500 * time.Millisecond
 
-// TestS6Variables (coming): s6-overlay's variables configure vigil when
-// the VIGIL_ counterpart is unset; when both are set, VIGIL_ wins (README
-// "Images written for s6-overlay", SPEC §11 "Variables"). The cases where
-// VIGIL_ wins pass today already (vigil ignores S6_); the others fail
-// until the fallbacks land.
+// TestS6Variables: s6-overlay's variables configure vigil when the VIGIL_
+// counterpart is unset; when both are set, VIGIL_ wins (README "s6-overlay
+// v3 images", SPEC §11 "Variables").
 func TestS6Variables(t *testing.T) {
 	t.Parallel()
 	// A CMD leaving a process that ignores SIGTERM: vigil SIGKILLs it after
@@ -792,15 +788,16 @@ func noEvent(t *testing.T, tr *s6Tree, what string) {
 	}
 }
 
-// TestS6RunPaths (coming): what s6-overlay's scripts find under /run
+// TestS6RunPaths: what s6-overlay's scripts find under /run
 // while vigil runs: /run/s6/container_environment is the env snapshot
 // (read and written by init scripts, as LSIO's init-envfile does, and
 // what is written there reaches the services), the exit code file exists
 // holding 0, and /run/s6/basedir/bin/halt stops the container with its
 // code (the finish script of hassio's add-ons, which reads the file
-// before writing it). vigil runs on a /run of its own (a tmpfs in its
-// mount namespace); TestS6Halt covers halt when the image makes these
-// paths itself.
+// before writing it). vigil runs with VIGIL_S6_RUN_DIR at its default,
+// /run, on a /run of its own (a tmpfs in its mount namespace); TestS6Halt
+// covers halt and the exit code file's contents under the harness's
+// VIGIL_S6_RUN_DIR.
 func TestS6RunPaths(t *testing.T) {
 	t.Parallel()
 	tr := newS6Tree(t)
@@ -827,8 +824,10 @@ elif [[ "$1" -ne 0 ]]; then
 fi
 `,
 	})
+	tr.depends("app", "base") // after the init script
 	tr.member("user", "app")
-	v := tr.startRunTmpfs([]string{"FROM_DOCKER=from-docker"})
+	// VIGIL_S6_RUN_DIR's default, /run, which the harness points elsewhere.
+	v := tr.startRunTmpfs([]string{"FROM_DOCKER=from-docker", "VIGIL_S6_RUN_DIR=/run"})
 	poll(t, "app to start", func() (bool, string) {
 		return len(matching(tr.events(), "^app saw")) > 0, fmt.Sprintf("events %q", tr.events())
 	})

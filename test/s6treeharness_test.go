@@ -114,9 +114,8 @@ func (tr *s6Tree) start(env []string, cmd ...string) *vigil {
 
 // tmpfsRun is a wrap for opts: vigil starts with a tmpfs of its own on
 // /run (in its mount namespace, which unshare --mount-proc made), so that
-// what vigil makes there for s6-overlay's scripts (/run/s6/…,
-// /run/s6-linux-init-container-results/…) touches nothing of the host's
-// and nothing of another test's.
+// a test can run it with VIGIL_S6_RUN_DIR=/run, the paths s6-overlay's
+// scripts name, touching nothing of the host's /run nor another test's.
 var tmpfsRun = []string{"/bin/sh", "-c", `mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"`, "sh"}
 
 // startRunTmpfs is start with vigil on a /run of its own (tmpfsRun).
