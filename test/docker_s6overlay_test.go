@@ -3,18 +3,13 @@ package test
 // An image written for s6-overlay v3 with vigil as its /init (SPEC §11,
 // README "Images written for s6-overlay"): docker/examples/s6-overlay, FROM
 // vigil-debian:bookworm with vigil copied in from a vigil image, as users
-// will (`COPY --from=vigil:latest / /`). The test builds that vigil image
-// itself from the binary under test (dockerVigilImage), until `make image`
-// makes vigil:latest. One container goes through the checks in turn, each
-// a subtest; then the image boots and stops with a read-only root, and a
+// will (`COPY --from=vigil:latest / /`); the vigil image is built as
+// `make image` builds vigil:latest (docker/build-image.sh), from the binary
+// under test. One container goes through the checks in turn, each a
+// subtest; then the image boots and stops with a read-only root, and a
 // last container checks that the server's death ends it with the code its
 // finish script wrote. Like TestDocker it needs a running engine: without
 // one it skips, or fails when CI=true.
-//
-// Subtests marked "coming" check what the lead has announced and not
-// landed yet: /run/s6/container_environment, /run/s6/basedir/bin/halt, the
-// exit code file, /command in PATH. Until then init-envfile finds no
-// envdir (no secret), and the finish script no halt.
 
 import (
 	"fmt"
@@ -24,9 +19,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vigil-init/vigil/client"
-	"github.com/vigil-init/vigil/execline"
 )
 
 const (
@@ -50,7 +42,7 @@ func TestDockerS6Overlay(t *testing.T) {
 	requireDocker(t)
 	dockerDebianRootfs(t)
 	start := time.Now()
-	vigilImg := dockerVigilImage(t)
+	vigilImg := dockerBuildRelease(t) // as `make image` makes vigil:latest
 	ctx := t.TempDir()
 	if err := dockerCopyTree(ctx, filepath.Join("..", "docker", "examples", "s6-overlay")); err != nil {
 		t.Fatalf("build context: %v", err)
@@ -70,7 +62,7 @@ func TestDockerS6Overlay(t *testing.T) {
 	t.Run("SecretReachesCmd", func(t *testing.T) {
 		cmd := s6overlayCmdLine(t, id)
 		if want := "secret=" + strings.TrimSuffix(s6overlaySecret, "\n"); !strings.Contains(cmd, want+" ") {
-			t.Errorf("the CMD printed %q; want %q (FILE__MYSECRET read by init-envfile into the container environment; coming: /run/s6/container_environment)", cmd, want)
+			t.Errorf("the CMD printed %q; want %q (FILE__MYSECRET read by init-envfile into /run/s6/container_environment)", cmd, want)
 		}
 	})
 	t.Run("SecretReachesServices", func(t *testing.T) { s6overlaySecretInServices(t, id) })
@@ -81,7 +73,7 @@ func TestDockerS6Overlay(t *testing.T) {
 		cmd := s6overlayCmdLine(t, id)
 		path, _, _ := strings.Cut(cmd[strings.Index(cmd, "path=")+len("path="):], " ")
 		if !slices.Contains(strings.Split(path, ":"), "/command") {
-			t.Errorf("the CMD's PATH is %q; want /command in it (coming: vigil adds it when it exists)", path)
+			t.Errorf("the CMD's PATH is %q; want /command in it (vigil adds it when it exists)", path)
 		}
 	})
 	t.Run("Stop", func(t *testing.T) { s6overlayStop(t, id) })
@@ -94,50 +86,12 @@ func TestDockerS6Overlay(t *testing.T) {
 			t.Errorf("the CMD printed %q; want abc with uid and gid 911 (no PUID, PGID given)", cmd)
 		}
 		if want := "secret=" + strings.TrimSuffix(s6overlaySecret, "\n"); !strings.Contains(cmd, want+" ") {
-			t.Errorf("the CMD printed %q; want %q (coming: /run/s6/container_environment on the tmpfs /run)", cmd, want)
+			t.Errorf("the CMD printed %q; want %q (/run/s6/container_environment made on the tmpfs /run)", cmd, want)
 		}
 		s6overlayStop(t, id)
 	})
 	t.Run("ServerDeathEndsContainer", func(t *testing.T) { s6overlayServerDeath(t, img) })
 	t.Logf("TestDockerS6Overlay: %v in all", time.Since(start).Round(time.Millisecond))
-}
-
-// dockerVigilImage builds what `make image` is to make as vigil:latest
-// (README "Images written for s6-overlay"): FROM scratch, the binary under
-// test as /init, /usr/bin/vigil, every helper name at its install paths
-// (client.InstallPaths, but halt: vigil makes /run/s6/basedir/bin/halt at
-// boot, /run being a tmpfs in many containers) and every execline program
-// at /command/NAME, each a symlink to /init. It returns the image's tag.
-func dockerVigilImage(t *testing.T) string {
-	t.Helper()
-	ctx := t.TempDir()
-	root := filepath.Join(ctx, "rootfs")
-	if err := dockerCopyFile(filepath.Join(root, "init"), vigilBin); err != nil {
-		t.Fatalf("build context: %v", err)
-	}
-	links := []string{"/usr/bin/vigil"}
-	for _, p := range client.InstallPaths() {
-		if !strings.HasPrefix(p, "/run/") {
-			links = append(links, p)
-		}
-	}
-	for _, name := range execline.Builtins {
-		links = append(links, "/command/"+name)
-	}
-	for _, l := range links {
-		dst := filepath.Join(root, l)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink("/init", dst); err != nil {
-			t.Fatalf("build context: %v", err)
-		}
-	}
-	dockerfile := "FROM scratch\nCOPY rootfs/ /\nENTRYPOINT [\"/init\"]\n"
-	if err := os.WriteFile(filepath.Join(ctx, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dockerBuildContext(t, "s6overlay-vigil", ctx)
 }
 
 // s6overlayRun starts a container of img with opts; it is removed, with
@@ -216,8 +170,8 @@ func s6overlaySecretInServices(t *testing.T, id string) {
 }
 
 // s6overlayPUIDPGID: abc has PUID and PGID (init-adduser), the server runs
-// as abc (s6-setuidgid reads /etc/passwd as init-adduser left it), and the
-// configuration init-config wrote as abc is abc's.
+// as abc (s6-setuidgid reads /etc/passwd as init-adduser left it) in
+// /config, and the configuration init-config wrote as abc is abc's.
 func s6overlayPUIDPGID(t *testing.T, id string) {
 	ids := strings.TrimSpace(dockerOK(t, "exec", id, "sh", "-c", "echo $(id -u abc):$(id -g abc)"))
 	if want := s6overlayPUID + ":" + s6overlayPGID; ids != want {
@@ -227,6 +181,10 @@ func s6overlayPUIDPGID(t *testing.T, id string) {
 	ps := strings.Fields(dockerOK(t, "exec", id, "ps", "-o", "uid=,gid=,comm=", "-p", pid))
 	if want := []string{s6overlayPUID, s6overlayPGID, "nc"}; !slices.Equal(ps, want) {
 		t.Errorf("svc-web (pid %s): uid, gid, command %q; want %q", pid, ps, want)
+	}
+	// As the server's own user, as for its environ.
+	if cwd := strings.TrimSpace(dockerOK(t, "exec", "-u", s6overlayPUID+":"+s6overlayPGID, id, "readlink", "/proc/"+pid+"/cwd")); cwd != "/config" {
+		t.Errorf("svc-web (pid %s) runs in %q; want /config (execline's cd in its run script)", pid, cwd)
 	}
 	owner := strings.TrimSpace(dockerOK(t, "exec", id, "stat", "-c", "%u:%g", "/config/app.conf"))
 	if want := s6overlayPUID + ":" + s6overlayPGID; owner != want {
@@ -248,7 +206,7 @@ func s6overlayCron(t *testing.T, id string) {
 	}
 }
 
-// s6overlayRunPaths (coming): the paths under /run that s6-overlay's
+// s6overlayRunPaths: the paths under /run that s6-overlay's
 // scripts use.
 func s6overlayRunPaths(t *testing.T, id string) {
 	checks := []struct{ what, cmd, want string }{
@@ -281,7 +239,7 @@ func s6overlayStop(t *testing.T, id string) {
 	}
 }
 
-// s6overlayServerDeath (coming): svc-web's server killed by a SIGTERM
+// s6overlayServerDeath: svc-web's server killed by a SIGTERM
 // that is not vigil's: its finish script writes 143 (128 + 15) to the exit
 // code file and runs /run/s6/basedir/bin/halt, and the container exits
 // 143, whatever the CMD's own exit on the way down. (The finish script
