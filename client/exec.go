@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
 )
 
@@ -70,7 +71,7 @@ func switchUser(u *process.User) error {
 // exec replaces the process with argv, found in PATH: 127 when it is not
 // found, 126 when it cannot be executed.
 func (c *command) exec(argv []string, env []string) int {
-	err := process.Exec(argv, env)
+	err := execline.Exec(argv, env)
 	fmt.Fprintf(c.stderr, "vigil %s: %v\n", c.name, err)
 	return process.FailureCode(err)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
 )
 
@@ -63,7 +64,7 @@ func (t *tool) withContenv() int {
 		}
 		env = process.ApplyEnv(kept, entries)
 	}
-	err := process.Exec(t.args, env)
+	err := execline.Exec(t.args, env)
 	return t.fatal(process.FailureCode(err), "%v", err)
 }
 

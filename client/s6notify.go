@@ -122,7 +122,7 @@ func (t *tool) notifyOnCheck() int {
 		return t.fatal(s6System, "%v", err)
 	}
 	unix.Close(a.fd) // prog holds no write end: only the checker says ready
-	err = process.Exec(a.argv, os.Environ())
+	err = execline.Exec(a.argv, os.Environ())
 	return t.fatal(process.FailureCode(err), "%v", err)
 }
 
@@ -143,8 +143,6 @@ func readNotificationFD(path string) (int, error) {
 	return int(n), nil
 }
 
-// selfExe execs this binary again, as the checker.
-const selfExe = "/proc/self/exe"
 
 // checkerArgs is the checker's command line for a: its own flags, then the
 // check's argv.
@@ -174,7 +172,7 @@ func startChecker(a notifyArgs) error {
 	if pidfd >= 0 {
 		files[checkerPidFD] = uintptr(pidfd)
 	}
-	pid, err := process.Start(checkerArgs(a, a.double), process.Attr{Path: selfExe, Env: os.Environ(), Files: files, KeepGroup: true})
+	pid, err := process.Start(checkerArgs(a, a.double), process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: files, KeepGroup: true})
 	if err != nil {
 		return fmt.Errorf("start checker: %w", err)
 	}
@@ -218,7 +216,7 @@ func (t *tool) notifyChecker() int {
 	}
 	if double {
 		args := append([]string{NotifyCheckName}, t.args[1:]...) // without -d, which comes first
-		_, err := process.Start(args, process.Attr{Path: selfExe, Env: os.Environ(), Files: []uintptr{0, 1, 2, checkerNotifyFD, checkerPidFD}, KeepGroup: true})
+		_, err := process.Start(args, process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: []uintptr{0, 1, 2, checkerNotifyFD, checkerPidFD}, KeepGroup: true})
 		if err != nil {
 			return t.fatal(s6System, "start checker: %v", err)
 		}

@@ -35,7 +35,7 @@ func (t *tool) setuidgid() int {
 		}
 		env = process.ApplyEnv(env, u.Environ())
 	}
-	err := process.Exec(argv, env)
+	err := execline.Exec(argv, env)
 	return t.fatal(process.FailureCode(err), "%v", err)
 }
 
@@ -151,7 +151,7 @@ func (t *tool) envuidgid() int {
 	if a.what&setGIDList != 0 {
 		set = append(set, process.EnvEntry{Name: "GIDLIST", Value: joinIDs(v.groups)})
 	}
-	err = process.Exec(a.argv, process.ApplyEnv(os.Environ(), set))
+	err = execline.Exec(a.argv, process.ApplyEnv(os.Environ(), set))
 	return t.fatal(process.FailureCode(err), "%v", err)
 }
 
@@ -330,6 +330,6 @@ func (t *tool) applyuidgid() int {
 	if a.unexport {
 		env = process.ApplyEnv(env, []process.EnvEntry{{Name: "UID", Unset: true}, {Name: "GID", Unset: true}, {Name: "GIDLIST", Unset: true}})
 	}
-	err = process.Exec(a.argv, env)
+	err = execline.Exec(a.argv, env)
 	return t.fatal(process.FailureCode(err), "%v", err)
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -135,22 +133,14 @@ func fatal(prog string, code int, format string, args ...any) int {
 	return code
 }
 
-// selfExe is the path that execs vigil's own binary, "" without /proc.
-var selfExe = sync.OnceValue(func() string {
-	if _, err := os.Readlink("/proc/self/exe"); err != nil {
-		return ""
-	}
-	return "/proc/self/exe"
-})
-
 // LookPath finds file in path as process.LookPath does, except that a
 // builtin's bare name not found there is vigil's own binary
 // (/proc/self/exe, run with that name as argv[0]): a chain of execline
 // programs then works in an image without /command links.
 func LookPath(file, path string) (string, error) {
 	p, err := process.LookPath(file, path)
-	if errors.Is(err, unix.ENOENT) && IsBuiltin(file) && selfExe() != "" {
-		return selfExe(), nil
+	if self := process.SelfExe(); errors.Is(err, unix.ENOENT) && IsBuiltin(file) && self != "" {
+		return self, nil
 	}
 	return p, err
 }
@@ -172,9 +162,22 @@ func execNext(prog string, argv, env []string) int {
 func execAs(prog, file string, argv, env []string) int {
 	path, err := LookPath(file, os.Getenv("PATH"))
 	if err == nil {
-		err = syscall.Exec(path, argv, env)
+		err = process.ExecPath(path, argv, env)
 	}
 	return fatal(prog, process.FailureCode(err), "unable to exec %s: %v", file, err)
+}
+
+// Exec replaces the calling process with argv, found in env's PATH or, for
+// a builtin found nowhere, vigil's own binary: the s6 helpers exec into
+// the rest of their command line with it, so that `with-contenv
+// foreground { … }` works without /command links. It returns only on
+// failure.
+func Exec(argv, env []string) error {
+	path, err := LookPath(argv[0], process.LookupEnv(env, "PATH"))
+	if err != nil {
+		return fmt.Errorf("exec %s: %w", argv[0], err)
+	}
+	return process.ExecPath(path, argv, env)
 }
 
 // spawn starts argv as a child with env and the caller's descriptors

@@ -34,6 +34,7 @@ func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 		return
 	}
 	v.log.Info("shutdown", "reason", reason)
+	v.sup.Closing()
 	v.deadline.set(v.cfg.ShutdownTimeout.D())
 	v.shutdownEnd = time.Now().Add(v.cfg.ShutdownTimeout.D())
 	v.readyWait.stop()

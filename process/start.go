@@ -106,9 +106,16 @@ func FailureCode(err error) int {
 // returns only on failure.
 func Exec(argv, env []string) error {
 	path, err := LookPath(argv[0], LookupEnv(env, "PATH"))
-	if err == nil {
-		err = syscall.Exec(path, argv, env)
+	if err != nil {
+		return fmt.Errorf("exec %s: %w", argv[0], err)
 	}
+	return ExecPath(path, argv, env)
+}
+
+// ExecPath replaces the calling process with the program at path, run with
+// argv and env. It returns only on failure.
+func ExecPath(path string, argv, env []string) error {
+	err := syscall.Exec(path, argv, env)
 	return fmt.Errorf("exec %s: %w", argv[0], err)
 }
 

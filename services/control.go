@@ -128,10 +128,15 @@ func (s *Supervisor) Stop(names []string) error {
 	return nil
 }
 
+// unwant marks svc not wanted, and what depends on it. A point of the
+// boot is passed over: once passed, it stays (stopping a member of user
+// does not stop /etc/services.d), until the shutdown.
 func (s *Supervisor) unwant(svc *service) {
 	svc.want = false
 	for _, d := range svc.dependents {
-		s.unwant(d)
+		if !d.def.Point {
+			s.unwant(d)
+		}
 	}
 }
 

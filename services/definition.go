@@ -27,6 +27,7 @@ type Definition struct {
 	Up, DownCmd            []string
 	TimeoutUp, TimeoutDown Timeout // a oneshot's limits; NoLimit when absent
 	Hidden                 bool    // not listed by status: an init script, a point of the boot
+	Point                  bool    // a point of the boot (legacy-services, …): stopping what it follows does not undo it
 	Prefix                 string  // the name its output lines carry, when not Name (an init script's file)
 	Consumer               string  // the service reading its stdout: its log/, or producer-for
 	Reloadable             bool    // from VIGIL_SERVICES_DIR: `vigil reload` rereads it

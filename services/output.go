@@ -72,6 +72,14 @@ func (o *Output) Pipe(name string, stream int) (*os.File, error) {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("create output pipe for %s: %w", name, err)
 	}
+	// The read end, vigil's, does not block: an event left over for a
+	// descriptor number closed and reused meanwhile reads EAGAIN, not a
+	// wait. The write end, the child's, blocks: backpressure.
+	if err := unix.SetNonblock(p[0], true); err != nil {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return nil, fmt.Errorf("create output pipe for %s: %w", name, err)
+	}
 	o.mu.Lock()
 	o.writers[int32(p[0])] = newLineWriter(name, stream)
 	o.mu.Unlock()
@@ -187,9 +195,11 @@ func (o *Output) read(fd int32, w *lineWriter, buf []byte, out *batch) {
 	}
 	w.flush(out)
 	out.send()
+	// Forgotten before closed: once closed, the number may be a new pipe's,
+	// which Pipe registers under it.
 	unix.EpollCtl(o.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
-	unix.Close(int(fd))
 	o.forget(fd)
+	unix.Close(int(fd))
 }
 
 func (o *Output) forget(fd int32) {

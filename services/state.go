@@ -195,7 +195,7 @@ func (s *Supervisor) reconcile() {
 		for _, svc := range s.services {
 			before := svc.state
 			switch {
-			case svc.want && !svc.failed && svc.state == StateDown && s.depsReady(svc):
+			case svc.want && !svc.failed && !s.closing && svc.state == StateDown && s.depsReady(svc):
 				s.transition(svc, inStart, reaper.Exit{})
 			case !svc.want && s.dependentsDown(svc):
 				s.transition(svc, inStop, reaper.Exit{})
@@ -215,8 +215,13 @@ func (s *Supervisor) depsReady(svc *service) bool {
 	return true
 }
 
+// dependentsDown reports whether what depends on svc is down: a point of
+// the boot counts only at the shutdown (see unwant).
 func (s *Supervisor) dependentsDown(svc *service) bool {
 	for _, d := range svc.dependents {
+		if d.def.Point && !s.closing {
+			continue
+		}
 		if d.state != StateDown || d.finishPid != 0 {
 			return false
 		}

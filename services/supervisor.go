@@ -268,6 +268,10 @@ func (s *Supervisor) meantUp(svc *service) bool {
 	return true
 }
 
+// Closing says the shutdown has begun (its first stage stops the CMD):
+// nothing starts or restarts from now on, even before Shutdown.
+func (s *Supervisor) Closing() { s.closing = true }
+
 // Shutdown stops every service in reverse dependency order, independent
 // ones together; nothing restarts from now on.
 func (s *Supervisor) Shutdown() {

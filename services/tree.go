@@ -75,7 +75,7 @@ func LoadTree(dirs Dirs, defaults Defaults, log *slog.Logger) (*Tree, error) {
 // addPoints adds the boot's points and the init scripts between them.
 func (t *Tree) addPoints(scripts []string) {
 	point := func(name string, deps ...string) {
-		t.Defs = append(t.Defs, &Definition{Name: name, Kind: Oneshot, Hidden: true, Dependencies: deps,
+		t.Defs = append(t.Defs, &Definition{Name: name, Kind: Oneshot, Hidden: true, Point: true, Dependencies: deps,
 			TimeoutUp: NoLimit, TimeoutDown: NoLimit})
 		t.Boot = append(t.Boot, name)
 	}
