@@ -143,7 +143,6 @@ func readNotificationFD(path string) (int, error) {
 	return int(n), nil
 }
 
-
 // checkerArgs is the checker's command line for a: its own flags, then the
 // check's argv.
 func checkerArgs(a notifyArgs, double bool) []string {
