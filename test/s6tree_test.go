@@ -848,3 +848,43 @@ fi
 		"exitcode 0",
 		"app saw from-init "+via)
 }
+
+// TestS6TreeStopMember: stopping a member of user (vigil stop, s6-svc -d)
+// stops it and what depends on it, but not /etc/services.d: the boot's
+// point legacy-services, once passed, is not undone before the shutdown.
+func TestS6TreeStopMember(t *testing.T) {
+	t.Parallel()
+	tr := newS6Tree(t)
+	tr.longrun("db", sleeper("db"))
+	tr.member("user", "db")
+	tr.service("app", map[string]string{"run": sleeper("app")})
+	v := tr.start(nil)
+	tr.waitReady("db", "app")
+	app := tr.statusOf("app").Pid
+	tr.clientWant(0, "stop", "db")
+	if st := tr.statusOf("app"); st.State != "up" || st.Pid != app {
+		t.Errorf("app after vigil stop db: %+v; want still up, pid %d", st, app)
+	}
+	tr.clientWant(0, "start", "db")
+	v.termNoCmd()
+}
+
+// TestHaltFromFinish: a finish script that halts (s6-overlay's exit code
+// file and halt) ends the container; the service it finished is not
+// started again meanwhile, however long the CMD takes to stop.
+func TestHaltFromFinish(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.service("web", map[string]string{
+		"run":    shScript(`sleep 0.2; exit 3`),
+		"finish": shScript(`echo "$1" > "$VIGIL_S6_RUN_DIR/s6-linux-init-container-results/exitcode"; exec "$VIGIL_S6_RUN_DIR/s6/basedir/bin/halt"`),
+	})
+	// The CMD takes a second to stop: a restart of web would come first.
+	v := tr.start(nil, shCmd(`trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`)...)
+	if got := v.wait(); got != 3 {
+		t.Errorf("exit code = %d; want 3, the finish script's", got)
+	}
+	if n := len(matching(v.stderr(), logLine("service started", "web"))); n != 1 {
+		t.Errorf("web started %d times; want once: nothing restarts once the shutdown began", n)
+	}
+}
