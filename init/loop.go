@@ -68,6 +68,7 @@ func (v *vigil) run() int {
 	}
 	v.prepareS6()
 	v.listenControl()
+	awaitSignals() // before the first child: it may be sent any of them
 	v.enterServices()
 	v.advance()
 	for !v.done {
