@@ -74,16 +74,23 @@ const (
 // lets it: scripts write secrets into container_environment, finish
 // scripts read and write the exitcode file (which must hold 0 meanwhile)
 // and call halt. Nothing here is needed by vigil itself, so a failure is
-// only a debug line.
+// only a debug line. What an earlier boot left right (a /run kept across
+// a restart) is left as it is: a symlink is read, not made again, and an
+// exitcode file that holds 0 is not rewritten (on ext4 a rewrite of a
+// file in place costs a block allocation).
 func (v *vigil) prepareS6() {
 	root := string(v.cfg.S6RunDir)
 	link := func(rel, target string) {
 		path := filepath.Join(root, rel)
+		old, err := os.Readlink(path)
+		if err == nil && old == target {
+			return
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			v.log.Debug("s6-overlay runtime", "path", path, "err", err)
 			return
 		}
-		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err == nil {
 			os.Remove(path) // an earlier boot's
 		}
 		if err := os.Symlink(target, path); err != nil && !os.IsExist(err) {
@@ -97,6 +104,9 @@ func (v *vigil) prepareS6() {
 		link(s6HaltLink, self)
 	}
 	exitcode := filepath.Join(root, s6Exitcode)
+	if b, err := os.ReadFile(exitcode); err == nil && string(b) == "0\n" {
+		return
+	}
 	if err := os.MkdirAll(filepath.Dir(exitcode), 0o755); err == nil {
 		err = os.WriteFile(exitcode, []byte("0\n"), 0o644)
 		if err != nil {
