@@ -3,6 +3,7 @@ package boot
 import (
 	"os"
 	"os/signal"
+	"runtime"
 
 	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
@@ -52,6 +53,10 @@ func notifySignals() <-chan os.Signal {
 		defer close(lateDone)
 		for _, sig := range late {
 			signal.Notify(ch, sig)
+			// Let a waiter take os/signal's lock between two: the reaper's
+			// Notify(SIGCHLD) would otherwise wait up to a millisecond
+			// (sync.Mutex hands over only to a starving waiter).
+			runtime.Gosched()
 		}
 	}()
 	return ch
