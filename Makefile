@@ -1,7 +1,12 @@
 # vigil: a container init (PID 1) with supervision.
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-GOFLAGS_BUILD = -trimpath -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
+# -gcflags: no inlining outside the runtime. Inlined copies cost the binary
+# 150 KB (their code and the pc tables that describe it): without them it is
+# under 3.5 MiB. An init runs each of its paths a few times per event; the
+# price measured is ~0.4 ms more for `init true` (5%, interleaved runs), the
+# orphan storm unchanged.
+GOFLAGS_BUILD = -trimpath -gcflags=all=-l -gcflags=runtime= -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
 .PHONY: help demo build release image test test-unit test-blackbox lint fuzz bench clean
 

@@ -1,3 +1,10 @@
+// GOMAXPROCS is set once, at start (from the CPU affinity and the cgroup's
+// CPU limit): the runtime's updater, which would re-read the cgroup every
+// second of activity and keeps a goroutine for it, is off. An init's
+// parallelism need not follow a change of the container's CPU limit.
+//
+//go:debug updatemaxprocs=0
+
 // Command vigil is a container init (PID 1) with supervision. Installed as
 // /init it boots the container; called as vigil it is the client of the
 // vigil that runs.

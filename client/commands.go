@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -39,12 +38,7 @@ func (c *command) status() int {
 		return c.fail(err)
 	}
 	if asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if resp.Services == nil {
-			resp.Services = []control.Service{}
-		}
-		enc.Encode(resp.Services)
+		c.stdout.Write(control.ServicesJSON(resp.Services))
 		return exitOK
 	}
 	printStatus(c.stdout, resp.Services)

@@ -2,7 +2,6 @@ package control
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -31,10 +30,7 @@ func Do(runDir string, req Request) (Response, error) {
 	if d, limited := waitTime(req); limited {
 		conn.SetDeadline(time.Now().Add(ReadTimeout + answerTimeout + d))
 	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		return Response{}, fmt.Errorf("encode request: %w", err)
-	}
+	b := appendRequest(nil, req)
 	// A server that refuses the caller answers before it reads: the write
 	// may then fail (EPIPE) with the answer waiting to be read.
 	_, werr := conn.Write(append(b, '\n'))
@@ -45,8 +41,8 @@ func Do(runDir string, req Request) (Response, error) {
 	case err != nil:
 		return Response{}, fmt.Errorf("read response from %s: %w", path, err)
 	}
-	var resp Response
-	if err := json.Unmarshal(line, &resp); err != nil {
+	resp, err := decodeResponseJSON(line)
+	if err != nil {
 		return Response{}, fmt.Errorf("decode response from %s: %w", path, err)
 	}
 	return resp, nil

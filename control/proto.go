@@ -1,8 +1,6 @@
 package control
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -113,14 +111,9 @@ type Service struct {
 // DecodeRequest parses one request line (without its newline) and checks
 // what can be checked without the services: version, command, arguments.
 func DecodeRequest(line []byte) (Request, error) {
-	var r Request
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
+	r, err := decodeRequestJSON(line)
+	if err != nil {
 		return Request{}, fmt.Errorf("decode request: %w", err)
-	}
-	if dec.More() {
-		return Request{}, errors.New("decode request: more than one JSON value")
 	}
 	if r.Version != Version {
 		return Request{}, fmt.Errorf("request version %d: this vigil speaks version %d", r.Version, Version)

@@ -2,8 +2,10 @@ package control
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -58,11 +60,24 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		`{"v":1,"cmd":"status"}`, `{"v":1,"cmd":"start","names":["a"],"timeout_ms":5}`,
 		`{"v":1,"cmd":"halt","code":255}`, `{"v":1,"cmd":"wait","names":["x"],"until":"ready"}`,
+		`{"v":1,"CMD":"signal","names":["\u00e9\ud800"],"signal":"HUP","x":1}`,
 		`{`, `null`, `[]`, "\x00\xff",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
+		// The hand-written decoder takes what encoding/json takes, as it takes it.
+		var want Request
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		wantErr := dec.Decode(&want)
+		if wantErr == nil && dec.More() {
+			wantErr = errors.New("more than one JSON value")
+		}
+		got, err := decodeRequestJSON(line)
+		if (err != nil) != (wantErr != nil) || err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("decodeRequestJSON(%q) = %#v, %v; encoding/json: %#v, %v", line, got, err, want, wantErr)
+		}
 		r, err := DecodeRequest(line)
 		if err != nil {
 			return
@@ -70,7 +85,25 @@ func FuzzDecodeRequest(f *testing.F) {
 		if d, limited := r.Timeout(); r.Version != Version || r.validate() != nil || limited && d <= 0 || !limited && r.Command != CmdWait {
 			t.Errorf("DecodeRequest(%q) = %+v accepted; want a valid request", line, r)
 		}
+		// What was accepted goes back on the wire as encoding/json writes
+		// it, and reads back the same.
+		enc := appendRequest(nil, r)
+		if b, _ := json.Marshal(r); !bytes.Equal(enc, b) {
+			t.Errorf("appendRequest(%+v) = %s; json.Marshal: %s", r, enc, b)
+		}
+		if again, err := DecodeRequest(enc); err != nil || !equalRequests(again, r) {
+			t.Errorf("DecodeRequest(appendRequest(%+v)) = %+v, %v; want it back", r, again, err)
+		}
 	})
+}
+
+// equalRequests compares requests as the wire carries them: an empty
+// list of names is no names.
+func equalRequests(a, b Request) bool {
+	if len(a.Names) == 0 && len(b.Names) == 0 {
+		a.Names, b.Names = nil, nil
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 func TestReadRequest(t *testing.T) {

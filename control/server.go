@@ -3,7 +3,6 @@ package control
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -231,11 +230,7 @@ func readRequest(r io.Reader) ([]byte, error) {
 
 func writeResponse(conn *os.File, r Response) {
 	conn.SetWriteDeadline(time.Now().Add(ReadTimeout))
-	b, err := json.Marshal(r)
-	if err != nil {
-		b, _ = json.Marshal(Fail(err))
-	}
-	conn.Write(append(b, '\n'))
+	conn.Write(append(appendResponse(nil, r), '\n'))
 }
 
 // Close stops accepting connections and waits, at most linger, for the

@@ -3,7 +3,6 @@ package boot
 import (
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,10 +25,10 @@ type vigil struct {
 	devNull *os.File
 	output  *services.Output // nil with VIGIL_LOG_PREFIX=false
 
-	baseEnv  []string           // the environment vigil received
-	env      []string           // what children get: baseEnv as init scripts left it
-	envDir   string             // the env snapshot, "" when the run dir could not be made
-	snapshot []process.EnvEntry // the env snapshot as written
+	baseEnv  []string             // the environment vigil received
+	env      []string             // what children get: baseEnv as init scripts left it
+	envSnap  *process.EnvSnapshot // the env snapshot, nil when the run dir could not be made
+	snapshot []process.EnvEntry   // the env snapshot as written
 
 	cmdArgs   []string
 	cmd       int  // pid (and pgid) of the running CMD; 0 when none runs
@@ -61,14 +60,15 @@ type vigil struct {
 // CMD, then the loop until the shutdown is over. It returns the exit code.
 func (v *vigil) run() int {
 	v.env = v.baseEnv
-	snapshot, err := prepareRunDir(string(v.cfg.RunDir), v.baseEnv)
+	snap, err := prepareRunDir(string(v.cfg.RunDir), v.baseEnv)
 	if err != nil {
 		v.log.Warn("running without a run dir", "err", err)
 	} else {
-		v.envDir, v.snapshot = filepath.Join(string(v.cfg.RunDir), "env"), snapshot
+		v.envSnap, v.snapshot = snap, snap.Entries()
 	}
 	v.prepareS6()
 	v.listenControl()
+	awaitSignals() // before the first child: it may be sent any of them
 	v.enterServices()
 	v.advance()
 	for !v.done {

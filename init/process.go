@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 
-	ps "github.com/mitchellh/go-ps"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,37 +16,26 @@ type proc struct {
 }
 
 // liveProcesses lists the processes /proc shows, without vigil itself and
-// without zombies (they are dead; their parent reaps them).
-//
-// go-ps lists them, but it parses /proc/PID/stat only up to the first ')',
-// so it silently drops any process whose name contains one, and it does not
-// say which are zombies. So every pid it lists is read again here (state,
-// parent, the whole name), and so is every pid of /proc it left out:
-// shutdown must not take a process it missed for one that is gone.
+// without zombies (they are dead; their parent reaps them), in one pass:
+// /proc listed once, each /proc/PID/stat read once. (go-ps lists /proc
+// too, but parses stat only up to the first ')', so it silently drops any
+// process whose name holds one, and it does not say which are zombies:
+// every pid it listed had to be read again.)
 func liveProcesses() ([]proc, error) {
-	listed, err := ps.Processes()
-	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
-	}
-	pids := make(map[int]bool, len(listed))
-	for _, p := range listed {
-		pids[p.Pid()] = true
-	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
-	for _, e := range entries {
-		if pid, err := strconv.Atoi(e.Name()); err == nil {
-			pids[pid] = true // what go-ps dropped
-		}
-	}
 	self := os.Getpid()
 	var procs []proc
-	for pid := range pids {
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
 		p, state, err := readStat(pid)
-		if pid == self || err != nil || state == 'Z' || state == 'X' {
-			continue // vigil, gone since the listing, or dead
+		if err != nil || state == 'Z' || state == 'X' {
+			continue // gone since the listing, or dead
 		}
 		procs = append(procs, p)
 	}

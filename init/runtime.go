@@ -9,35 +9,30 @@ import (
 )
 
 // prepareRunDir creates VIGIL_RUN_DIR and env/ in it, an envdir snapshot
-// of env that init scripts may change, and returns the snapshot as read
-// back. A stale env/ from an earlier boot (a /run kept across restarts) is
-// replaced.
-func prepareRunDir(dir string, env []string) ([]process.EnvEntry, error) {
-	envDir := filepath.Join(dir, "env")
+// of env that init scripts may change, and returns the snapshot. A stale
+// env/ from an earlier boot (a /run kept across restarts) is brought up to
+// date (process.WriteEnvDir).
+func prepareRunDir(dir string, env []string) (*process.EnvSnapshot, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create run dir %s: %w", dir, err)
 	}
-	if err := os.RemoveAll(envDir); err != nil {
-		return nil, fmt.Errorf("clear %s: %w", envDir, err)
-	}
-	if err := os.Mkdir(envDir, 0o700); err != nil { // the environment holds secrets
-		return nil, fmt.Errorf("create %s: %w", envDir, err)
-	}
-	if err := process.WriteEnvDir(envDir, env); err != nil {
+	snap, err := process.WriteEnvDir(filepath.Join(dir, "env"), env)
+	if err != nil {
 		return nil, fmt.Errorf("write env snapshot: %w", err)
 	}
-	return process.ReadEnvDir(envDir)
+	return snap, nil
 }
 
 // reloadEnv reads the env snapshot back after an init script: what it
-// added, changed or removed holds for everything started after it.
+// added, changed or removed holds for everything started after it. Only
+// the files whose stat changed are read (process.EnvSnapshot.Read).
 func (v *vigil) reloadEnv() {
-	if v.envDir == "" {
+	if v.envSnap == nil {
 		return
 	}
-	now, err := process.ReadEnvDir(v.envDir)
+	now, err := v.envSnap.Read()
 	if err != nil {
-		v.log.Warn("read env snapshot", "dir", v.envDir, "err", err)
+		v.log.Warn("read env snapshot", "dir", v.envSnap.Dir(), "err", err)
 		return
 	}
 	v.env = process.ApplyEnv(v.baseEnv, envChanges(v.snapshot, now))
@@ -79,29 +74,39 @@ const (
 // lets it: scripts write secrets into container_environment, finish
 // scripts read and write the exitcode file (which must hold 0 meanwhile)
 // and call halt. Nothing here is needed by vigil itself, so a failure is
-// only a debug line.
+// only a debug line. What an earlier boot left right (a /run kept across
+// a restart) is left as it is: a symlink is read, not made again, and an
+// exitcode file that holds 0 is not rewritten (on ext4 a rewrite of a
+// file in place costs a block allocation).
 func (v *vigil) prepareS6() {
 	root := string(v.cfg.S6RunDir)
 	link := func(rel, target string) {
 		path := filepath.Join(root, rel)
+		old, err := os.Readlink(path)
+		if err == nil && old == target {
+			return
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			v.log.Debug("s6-overlay runtime", "path", path, "err", err)
 			return
 		}
-		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if err == nil {
 			os.Remove(path) // an earlier boot's
 		}
 		if err := os.Symlink(target, path); err != nil && !os.IsExist(err) {
 			v.log.Debug("s6-overlay runtime", "path", path, "err", err)
 		}
 	}
-	if v.envDir != "" {
-		link(s6EnvLink, v.envDir)
+	if v.envSnap != nil {
+		link(s6EnvLink, v.envSnap.Dir())
 	}
 	if self, err := os.Executable(); err == nil {
 		link(s6HaltLink, self)
 	}
 	exitcode := filepath.Join(root, s6Exitcode)
+	if b, err := os.ReadFile(exitcode); err == nil && string(b) == "0\n" {
+		return
+	}
 	if err := os.MkdirAll(filepath.Dir(exitcode), 0o755); err == nil {
 		err = os.WriteFile(exitcode, []byte("0\n"), 0o644)
 		if err != nil {

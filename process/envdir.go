@@ -1,13 +1,13 @@
 package process
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -103,17 +103,29 @@ func readEnvFile(path string) (e EnvEntry, ok bool, err error) {
 }
 
 // readFirstLine returns r's content up to and including the first newline
-// (or all of it when there is none). A first line longer than maxEnvValue
-// is an error.
+// (or all of it when there is none), reading at most maxEnvValue+1 bytes.
+// A first line longer than maxEnvValue is an error.
 func readFirstLine(r io.Reader) ([]byte, error) {
-	line, err := bufio.NewReader(io.LimitReader(r, maxEnvValue+1)).ReadBytes('\n')
-	if err != nil && err != io.EOF {
-		return nil, err
+	buf := make([]byte, 0, 256) // most values are short
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), maxEnvValue+1-len(buf)))
+		}
+		start := len(buf)
+		n, err := r.Read(buf[start:min(cap(buf), maxEnvValue+1)])
+		buf = buf[:start+n]
+		if i := bytes.IndexByte(buf[start:], '\n'); i >= 0 {
+			return buf[:start+i+1], nil
+		}
+		switch {
+		case len(buf) > maxEnvValue:
+			return nil, fmt.Errorf("first line longer than %d bytes", maxEnvValue)
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
 	}
-	if len(bytes.TrimSuffix(line, []byte("\n"))) > maxEnvValue {
-		return nil, fmt.Errorf("first line longer than %d bytes", maxEnvValue)
-	}
-	return line, nil
 }
 
 // decodeEnvValue turns the start of an envdir file into a value: empty
@@ -138,63 +150,9 @@ func encodeEnvValue(value string) []byte {
 	return []byte(strings.ReplaceAll(value, "\n", "\x00") + "\n")
 }
 
-// WriteEnvDir writes env (KEY=VALUE strings) to dir as an envdir snapshot
-// that ReadEnvDir reads back, creating dir (mode 0700: the environment may
-// hold secrets) if needed. Each file holds the value with newlines written
-// as NULs, then a newline; an empty value reads back as "", not unset.
-// Stale regular files from an earlier snapshot are removed, so dir holds
-// exactly env. When env holds a name twice, the first wins, as getenv(3)
-// sees it.
-//
-// What envdir cannot hold is lost or skipped: trailing spaces and tabs of a
-// value are stripped on reading (as with any envdir); a variable whose name
-// cannot be a file name ("", ".", "..", or containing '/'), begins with "."
-// (ReadEnvDir ignores those) or holds a NUL, and an entry without '=', are
-// skipped.
-func WriteEnvDir(dir string, env []string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("write envdir %s: %w", dir, err)
-	}
-	written := make(map[string]bool, len(env))
-	for _, kv := range env {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !envFileName(name) || written[name] {
-			continue
-		}
-		err := os.WriteFile(filepath.Join(dir, name), encodeEnvValue(value), 0o600)
-		if err != nil {
-			return fmt.Errorf("write envdir %s: %w", dir, err)
-		}
-		written[name] = true
-	}
-	if err := removeStale(dir, written); err != nil {
-		return fmt.Errorf("write envdir %s: %w", dir, err)
-	}
-	return nil
-}
-
 // envFileName reports whether a variable named name can be in an envdir
 // snapshot: WriteEnvDir skips the others ("", ".", "..", names beginning
 // with "." or holding '/' or NUL), so their absence from one means nothing.
 func envFileName(name string) bool {
 	return name != "" && !strings.HasPrefix(name, ".") && !strings.ContainsAny(name, "/\x00")
-}
-
-// removeStale removes the regular files of dir that are not in keep
-// (and do not begin with "."), left over from an earlier snapshot.
-func removeStale(dir string, keep map[string]bool) error {
-	files, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		name := f.Name()
-		if keep[name] || strings.HasPrefix(name, ".") || !f.Type().IsRegular() {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
-			return err
-		}
-	}
-	return nil
 }

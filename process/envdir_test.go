@@ -112,38 +112,6 @@ func TestApplyEnv(t *testing.T) {
 	}
 }
 
-func TestWriteEnvDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "env")
-	writeTree(t, dir, tree{"STALE": txt("old"), ".keep": txt(""), "sub": {dir: true}})
-	env := []string{
-		"PATH=/bin", "EMPTY=", "MULTI=a\nb\n", "EQ=x=y", "TRAIL=v \t", "PATH=second",
-		"NOEQUALS", "=nameless", ".dot=x", "a/b=x", ".=x", "..=x",
-	}
-	if err := WriteEnvDir(dir, env); err != nil {
-		t.Fatalf("WriteEnvDir(%q) = %v", env, err)
-	}
-	got, err := ReadEnvDir(dir)
-	want := []EnvEntry{
-		{Name: "EMPTY", Value: ""},
-		{Name: "EQ", Value: "x=y"},
-		{Name: "MULTI", Value: "a\nb\n"},
-		{Name: "PATH", Value: "/bin"},
-		{Name: "TRAIL", Value: "v"}, // lossy: trailing blanks
-	}
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("ReadEnvDir(WriteEnvDir(%q)) = %+v, %v; want %+v", env, got, err, want)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "MULTI"))
-	if err != nil || string(data) != "a\x00b\x00\n" {
-		t.Errorf("WriteEnvDir MULTI file = %q, %v; want %q", data, err, "a\x00b\x00\n")
-	}
-	for _, kept := range []string{".keep", "sub"} {
-		if _, err := os.Lstat(filepath.Join(dir, kept)); err != nil {
-			t.Errorf("WriteEnvDir removed %s: %v", kept, err)
-		}
-	}
-}
-
 func FuzzEnvValue(f *testing.F) {
 	for _, s := range []string{"", "\n", "a b\t\n", "x\x00y", "line1\nline2", " ", "\t\x00 "} {
 		f.Add([]byte(s))

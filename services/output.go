@@ -152,7 +152,7 @@ func (o *Output) Drain(timeout time.Duration) bool {
 // readable when one of its pipes is), so it holds no thread while idle.
 func (o *Output) copy(ep *os.File) {
 	events := make([]unix.EpollEvent, 64)
-	buf := make([]byte, readSize)
+	var buf []byte // made at the first read: a vigil whose services print nothing needs none
 	out := &batch{}
 	rc, err := ep.SyscallConn()
 	if err != nil {
@@ -174,6 +174,9 @@ func (o *Output) copy(ep *os.File) {
 			o.mu.Unlock()
 			if w == nil {
 				continue
+			}
+			if buf == nil {
+				buf = make([]byte, readSize)
 			}
 			o.read(ev.Fd, w, buf, out)
 		}

@@ -46,6 +46,7 @@ type Supervisor struct {
 	opts     Options
 	bundles  map[string][]string // bundle name → its services
 	boot     []string            // the services Boot starts
+	waiting  []string            // Ready's answer, reused
 
 	// start and kill are process.Start and process.SignalGroup; the state
 	// table's test puts fakes in their place.
@@ -243,14 +244,17 @@ func (s *Supervisor) Boot(disabled []string) {
 }
 
 // Ready reports whether every service meant to be up is ready, and names
-// those that are not.
+// those that are not. The list is valid until the next call: the loop asks
+// after every event, and a new list each time was most of the boot's
+// garbage (N lists of up to N names: 230 KB at N = 100, 23 MB at 1000).
 func (s *Supervisor) Ready() (bool, []string) {
-	var waiting []string
+	waiting := s.waiting[:0]
 	for _, svc := range s.services {
 		if s.meantUp(svc) && svc.state != StateUp {
 			waiting = append(waiting, svc.def.Name)
 		}
 	}
+	s.waiting = waiting
 	return len(waiting) == 0, waiting
 }
 
