@@ -4,6 +4,5 @@ go 1.26.8
 
 require (
 	github.com/kelseyhightower/envconfig v1.4.0
-	github.com/mitchellh/go-ps v1.0.0
 	golang.org/x/sys v0.49.0
 )

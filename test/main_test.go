@@ -31,7 +31,7 @@ func buildAndRun(m *testing.M) int {
 	vigilBin = filepath.Join(dir, "vigil")
 	helperBin = filepath.Join(dir, "helper")
 	builds := [][]string{
-		{"-trimpath", "-ldflags", "-s -w", "-o", vigilBin, ".."},
+		{"-trimpath", "-gcflags=all=-l", "-gcflags=runtime=", "-ldflags", "-s -w", "-o", vigilBin, ".."},
 		{"-o", helperBin, "./helper"},
 	}
 	for _, args := range builds {
