@@ -159,19 +159,31 @@ func TestForwardedSignals(t *testing.T) {
 // runtime reserves it (musl's SIGSYNCCALL, golang/go#39343) and leaves it at
 // its default action, so vigil forwards real-time signals 35-64 only. As
 // PID 1 the kernel drops a signal PID 1 has no handler for, so vigil
-// survives it; not as PID 1 it would end vigil, and making it ignored would
-// pass SIG_IGN on to every child: that case is documented, not tested.
+// survives it; not as PID 1 it ends vigil (making it ignored would pass
+// SIG_IGN on to every child), as the README's signal table says.
 func TestSignal34(t *testing.T) {
 	t.Parallel()
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
-			if mode.direct {
-				t.Skip("not PID 1, signal 34 ends vigil: the Go runtime leaves it at SIG_DFL (golang/go#39343)")
-			}
 			t.Parallel()
 			v := start(t, opts{direct: mode.direct}, helperBin, "signals", "on", "TERM", "0", "ready", "wait")
 			v.expect(`^ready `)
 			v.signal(34)
+			if mode.direct {
+				select {
+				case <-v.done:
+				case <-time.After(exitTimeout):
+					t.Fatalf("not PID 1, vigil still running %v after signal 34; the README says it ends vigil", exitTimeout)
+				}
+				ws := v.cmd.ProcessState.Sys().(syscall.WaitStatus)
+				if !ws.Signaled() || ws.Signal() != 34 {
+					t.Errorf("not PID 1, vigil after signal 34: %v; want killed by signal 34", v.cmd.ProcessState)
+				}
+				for _, p := range marked(v.mark) { // its CMD, orphaned
+					unix.Kill(p, unix.SIGKILL)
+				}
+				return
+			}
 			// Another forwarded signal, to know vigil handled (or died of)
 			// the first: signals from one sender arrive in order. ESRCH:
 			// vigil died of the first, which expectRunning reports.
