@@ -179,8 +179,18 @@ func TestSignal34(t *testing.T) {
 				if !ws.Signaled() || ws.Signal() != 34 {
 					t.Errorf("not PID 1, vigil after signal 34: %v; want killed by signal 34", v.cmd.ProcessState)
 				}
-				for _, p := range marked(v.mark) { // its CMD, orphaned
-					unix.Kill(p, unix.SIGKILL)
+				// Its CMD is orphaned: end it before the cleanup looks for leftovers.
+				for deadline := time.Now().Add(exitTimeout); ; time.Sleep(10 * time.Millisecond) {
+					left := marked(v.mark)
+					if len(left) == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("orphaned CMD still alive %v after SIGKILL: %s", exitTimeout, describe(left))
+					}
+					for _, p := range left {
+						unix.Kill(p, unix.SIGKILL)
+					}
 				}
 				return
 			}
