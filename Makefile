@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # orphan storm unchanged.
 GOFLAGS_BUILD = -trimpath -gcflags=all=-l -gcflags=runtime= -ldflags '-s -w -X github.com/vigil-init/vigil/init.Version=$(VERSION)'
 
-.PHONY: help demo build release image test test-unit test-blackbox lint fuzz bench clean
+.PHONY: help demo build release image test test-unit test-blackbox test-race lint fuzz bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,10 @@ test-unit: ## run the unit tests of every package
 
 test-blackbox: ## run the black-box tests of the built binary only
 	go test -count=1 -v ./test/
+
+test-race: ## unit tests and the host's black-box tests with the race detector (vigil built -race; needs gcc)
+	go test -race -count=1 $(UNIT_PKGS)
+	VIGIL_TEST_RACE=1 GORACE=exitcode=66 go test -count=1 -timeout 30m ./test/ -skip '^(TestDocker|TestPodman|TestRelease)'
 
 lint: ## gofmt -l prints nothing, go vet passes
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

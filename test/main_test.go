@@ -17,6 +17,10 @@ var (
 	helperBin string // test/helper: a program that reports what it sees
 )
 
+// raceBuild (VIGIL_TEST_RACE=1, make test-race) builds vigil with the race
+// detector: dynamically linked, so for the tests on this host, not in images.
+var raceBuild = os.Getenv("VIGIL_TEST_RACE") == "1"
+
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
@@ -30,13 +34,18 @@ func buildAndRun(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	vigilBin = filepath.Join(dir, "vigil")
 	helperBin = filepath.Join(dir, "helper")
-	builds := [][]string{
-		{"-trimpath", "-gcflags=all=-l", "-gcflags=runtime=", "-ldflags", "-s -w", "-o", vigilBin, ".."},
-		{"-o", helperBin, "./helper"},
+	vigilBuild := []string{"-trimpath", "-gcflags=all=-l", "-gcflags=runtime=", "-ldflags", "-s -w", "-o", vigilBin, ".."}
+	if raceBuild {
+		vigilBuild = []string{"-race", "-o", vigilBin, ".."}
+		fmt.Fprintln(os.Stderr, "test: VIGIL_TEST_RACE=1: vigil built with -race")
 	}
+	builds := [][]string{vigilBuild, {"-o", helperBin, "./helper"}}
 	for _, args := range builds {
 		cmd := exec.Command("go", append([]string{"build"}, args...)...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if args[0] == "-race" {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=1") // the race detector needs cgo
+		}
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "test: go build %v: %v\n", args, err)
