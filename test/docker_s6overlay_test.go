@@ -226,17 +226,7 @@ func s6overlayRunPaths(t *testing.T, id string) {
 // svc-web's finish, halting once more on its way down, changes nothing),
 // well within Docker's 10 s.
 func s6overlayStop(t *testing.T, id string) {
-	start := time.Now()
-	dockerOK(t, "stop", "-t", "10", id)
-	took := time.Since(start)
-	code := strings.TrimSpace(dockerOK(t, "inspect", "--format", "{{.State.ExitCode}}", id))
-	t.Logf("docker stop: exited %s after %v", code, took.Round(time.Millisecond))
-	if code != "0" {
-		t.Errorf("exit code after docker stop = %s; want 0 (the CMD's); logs:\n%s", code, dockerLogs(t, id))
-	}
-	if took >= dockerStopBound {
-		t.Errorf("docker stop took %v; want under %v; logs:\n%s", took, dockerStopBound, dockerLogs(t, id))
-	}
+	dockerStopExits(t, id, 0, "the CMD's")
 }
 
 // s6overlayServerDeath: svc-web's server killed by a SIGTERM

@@ -428,6 +428,25 @@ func dockerCleanup(t *testing.T, args ...string) {
 	}
 }
 
+// dockerStopExits runs `docker stop -t 10 id` and checks that the
+// container exits with want (why: what makes it so) in under
+// dockerStopBound. It logs and returns how long the stop took.
+func dockerStopExits(t *testing.T, id string, want int, why string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	dockerOK(t, "stop", "-t", "10", id)
+	took := time.Since(start)
+	code := strings.TrimSpace(dockerOK(t, "inspect", "--format", "{{.State.ExitCode}}", id))
+	t.Logf("docker stop: exited %s after %v", code, took.Round(time.Millisecond))
+	if code != strconv.Itoa(want) {
+		t.Errorf("exit code after docker stop = %s; want %d (%s); logs:\n%s", code, want, why, dockerLogs(t, id))
+	}
+	if took >= dockerStopBound {
+		t.Errorf("docker stop took %v; want under %v (Docker's stop timeout is 10s); logs:\n%s", took, dockerStopBound, dockerLogs(t, id))
+	}
+	return took
+}
+
 // dockerLogs returns the container's output, for failure messages.
 func dockerLogs(t *testing.T, id string) string {
 	t.Helper()
