@@ -48,6 +48,24 @@ type probe struct {
 	tries                        int // 0: no limit
 }
 
+// set reads one of the probe's options (-s -T -t -w -n), as
+// s6-notifyoncheck and its checker both take them.
+func (p *probe) set(letter byte, arg string) (err error) {
+	switch letter {
+	case 's':
+		p.initial, err = millis(letter, arg)
+	case 'T':
+		p.global, err = millis(letter, arg)
+	case 't':
+		p.local, err = millis(letter, arg)
+	case 'w':
+		p.wait, err = millis(letter, arg)
+	case 'n':
+		p.tries, err = count(letter, arg)
+	}
+	return err
+}
+
 func parseNotify(args []string) (notifyArgs, error) {
 	a := notifyArgs{fd: -1, probe: probe{initial: 10 * time.Millisecond, wait: time.Second, tries: 7}, check: []string{"./data/check"}}
 	opts, rest, err := execline.Getopt(args, "d3:s:T:t:w:n:c:")
@@ -60,16 +78,8 @@ func parseNotify(args []string) (notifyArgs, error) {
 			a.double = true
 		case '3':
 			a.fd, err = count('3', o.Arg)
-		case 's':
-			a.probe.initial, err = millis('s', o.Arg)
-		case 'T':
-			a.probe.global, err = millis('T', o.Arg)
-		case 't':
-			a.probe.local, err = millis('t', o.Arg)
-		case 'w':
-			a.probe.wait, err = millis('w', o.Arg)
-		case 'n':
-			a.probe.tries, err = count('n', o.Arg)
+		case 's', 'T', 't', 'w', 'n':
+			err = a.probe.set(o.Letter, o.Arg)
 		case 'c':
 			if a.check, err = execline.Lex([]byte(o.Arg)); err == nil && len(a.check) == 0 {
 				err = fmt.Errorf("option -c %q: no command", o.Arg)
@@ -198,16 +208,8 @@ func (t *tool) notifyChecker() int {
 			double = true
 		case 'p':
 			c.prog, err = count('p', o.Arg)
-		case 's':
-			c.initial, err = millis('s', o.Arg)
-		case 'T':
-			c.global, err = millis('T', o.Arg)
-		case 't':
-			c.local, err = millis('t', o.Arg)
-		case 'w':
-			c.wait, err = millis('w', o.Arg)
-		case 'n':
-			c.tries, err = count('n', o.Arg)
+		default:
+			err = c.probe.set(o.Letter, o.Arg)
 		}
 		if err != nil {
 			return t.fatal(s6Usage, "internal to vigil's s6-notifyoncheck: %v", err)
