@@ -43,8 +43,11 @@ func (s *Supervisor) lookup(names []string) ([]*service, error) {
 	var out []*service
 	for _, name := range names {
 		if members, ok := s.bundles[name]; ok {
+			// A member that reload removed is no longer one.
 			for _, m := range members {
-				out = append(out, s.byName[m])
+				if svc := s.byName[m]; svc != nil && !svc.removed {
+					out = append(out, svc)
+				}
 			}
 			continue
 		}

@@ -6,10 +6,17 @@ package services
 // new definition at their next start. It returns the names added and
 // removed.
 func (s *Supervisor) Reload(defs []*Definition, disabled []string) (added, removed []string, err error) {
-	off := make(map[string]bool)
-	for _, name := range disabled {
-		off[name] = true
+	// A service directory may not take the name of an s6-rc source or a
+	// bundle, as at boot (LoadTree); nothing changes when one does.
+	for _, def := range defs {
+		if svc := s.byName[def.Name]; svc != nil && !svc.def.Reloadable {
+			return nil, nil, &DefinitionError{Service: def.Name, Problem: "defined twice: as a service directory and as an s6-rc source"}
+		}
+		if _, ok := s.bundles[def.Name]; ok {
+			return nil, nil, &DefinitionError{Service: def.Name, Problem: "defined twice: as a service directory and as a bundle"}
+		}
 	}
+	off := s.disabledSet(disabled)
 	seen := make(map[string]bool)
 	var fresh []*service
 	for _, def := range defs {

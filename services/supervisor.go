@@ -210,14 +210,10 @@ func (s *Supervisor) Exited(e reaper.Exit) bool {
 // dependency marked down or disabled does not start, and its dependents
 // wait for it, with a warning.
 func (s *Supervisor) Boot(disabled []string) {
-	off := make(map[string]bool)
+	off := s.disabledSet(disabled)
 	for _, name := range disabled {
-		off[name] = true
 		if s.byName[name] == nil && s.bundles[name] == nil {
 			s.log.Warn("VIGIL_DISABLE names no service", "service", name)
-		}
-		for _, m := range s.bundles[name] {
-			off[m] = true
 		}
 	}
 	held := func(svc *service) bool { o := owner(svc); return o.def.Down || off[o.def.Name] }
@@ -241,6 +237,19 @@ func (s *Supervisor) Boot(disabled []string) {
 		}
 	}
 	s.reconcile()
+}
+
+// disabledSet is VIGIL_DISABLE's names as a set, a bundle standing for
+// its members.
+func (s *Supervisor) disabledSet(disabled []string) map[string]bool {
+	off := make(map[string]bool)
+	for _, name := range disabled {
+		off[name] = true
+		for _, m := range s.bundles[name] {
+			off[m] = true
+		}
+	}
+	return off
 }
 
 // Ready reports whether every service meant to be up is ready, and names

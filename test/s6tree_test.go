@@ -888,3 +888,49 @@ func TestHaltFromFinish(t *testing.T) {
 		t.Errorf("web started %d times; want once: nothing restarts once the shutdown began", n)
 	}
 }
+
+// TestS6TreeReload: `vigil reload` rereads only the service directory. A
+// new directory with the name of an s6-rc source is refused, naming it,
+// and changes nothing; a directory that was a member of the user bundle
+// and is removed leaves the bundles it was in, which still answer for the
+// rest (vigil status BUNDLE once dereferenced the forgotten member).
+func TestS6TreeReload(t *testing.T) {
+	t.Parallel()
+	tr := newS6Tree(t)
+	tr.longrun("db", sleeper("db"))
+	tr.member("user", "db")
+	tr.source("stack", "bundle", map[string]string{"contents.d/db": "", "contents.d/app": ""})
+	tr.service("app", map[string]string{"run": sleeper("app")})
+	v := tr.start(nil)
+	tr.waitReady("db", "app")
+	db := tr.statusOf("db").Pid
+
+	tr.service("db", map[string]string{"run": sleeper("db2")})
+	if r := tr.client("reload"); r.code == 0 || !strings.Contains(r.stderr, `db`) || !strings.Contains(r.stderr, "defined twice") {
+		t.Errorf("vigil reload with a service directory named as the s6-rc source db: %v; want an error naming db, defined twice", r)
+	}
+	if st := tr.statusOf("db"); st.State != "up" || st.Pid != db {
+		t.Errorf("db after the refused reload: %+v; want still up, pid %d", st, db)
+	}
+	if err := os.RemoveAll(filepath.Join(tr.services, "db")); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.RemoveAll(filepath.Join(tr.services, "app")); err != nil {
+		t.Fatal(err)
+	}
+	tr.clientWant(0, "reload")
+	poll(t, "app to leave vigil status", func() (bool, string) {
+		sts := tr.status()
+		return !slices.ContainsFunc(sts, func(s svcStatus) bool { return s.Name == "app" }), fmt.Sprintf("%+v", sts)
+	})
+	var names []string
+	for _, s := range tr.status("stack") {
+		names = append(names, s.Name)
+	}
+	if !slices.Equal(names, []string{"db"}) {
+		t.Errorf("vigil status stack after app was removed: %v; want [db]", names)
+	}
+	tr.clientWant(0, "stop", "stack")
+	v.termNoCmd()
+}
