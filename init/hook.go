@@ -16,6 +16,7 @@ func (v *vigil) runHook() (code int, ok bool) {
 	if len(argv) == 0 {
 		return 0, true
 	}
+	awaitSignals() // the hook is vigil's first child
 	files := []uintptr{v.devNull.Fd(), 1, 2}
 	opened, err := v.output.Prefix("stage2-hook", files)
 	var pid int

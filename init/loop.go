@@ -68,7 +68,7 @@ func (v *vigil) run() int {
 	}
 	v.prepareS6()
 	v.listenControl()
-	awaitSignals() // before the first child: it may be sent any of them
+	awaitSignals() // before the first child (the stage2 hook waited already)
 	v.enterServices()
 	v.advance()
 	for !v.done {
