@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 
 	"github.com/vigil-init/vigil/execline"
@@ -18,7 +17,7 @@ func (c *command) withContenv() int {
 	if len(c.args) == 0 {
 		return c.usageError(errors.New("no command given"))
 	}
-	dir := filepath.Join(runDir(), "env")
+	dir := snapshotDir()
 	entries, err := process.ReadEnvDir(dir)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "vigil with-contenv: read env snapshot: %v (is vigil running, with a writable VIGIL_RUN_DIR?)\n", err)

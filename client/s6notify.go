@@ -155,10 +155,10 @@ func readNotificationFD(path string) (int, error) {
 
 // checkerArgs is the checker's command line for a: its own flags, then the
 // check's argv.
-func checkerArgs(a notifyArgs, double bool) []string {
+func checkerArgs(a notifyArgs) []string {
 	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	args := []string{NotifyCheckName}
-	if double {
+	if a.double {
 		args = append(args, "-d")
 	}
 	args = append(args, "-p", strconv.Itoa(os.Getpid()),
@@ -177,17 +177,21 @@ func startChecker(a notifyArgs) error {
 	} else {
 		defer unix.Close(pidfd)
 	}
-	files := []uintptr{0, 1, 2, uintptr(a.fd), process.Closed}
+	files := append(process.Stdio(), uintptr(a.fd), process.Closed)
 	if pidfd >= 0 {
 		files[checkerPidFD] = uintptr(pidfd)
 	}
-	pid, err := process.Start(checkerArgs(a, a.double), process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: files, KeepGroup: true})
+	pid, err := process.Start(checkerArgs(a), process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: files, KeepGroup: true})
 	if err != nil {
 		return fmt.Errorf("start checker: %w", err)
 	}
 	if a.double {
-		if _, err := reaperWaitStatus(pid); err != nil {
+		ws, err := reaperWaitStatus(pid)
+		if err != nil {
 			return fmt.Errorf("wait for the checker's middle process: %w", err)
+		}
+		if ws.ExitStatus() != 0 {
+			return fmt.Errorf("the checker's middle process exited %d (it says why above)", ws.ExitStatus())
 		}
 	}
 	return nil
@@ -217,7 +221,8 @@ func (t *tool) notifyChecker() int {
 	}
 	if double {
 		args := append([]string{NotifyCheckName}, t.args[1:]...) // without -d, which comes first
-		_, err := process.Start(args, process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: []uintptr{0, 1, 2, checkerNotifyFD, checkerPidFD}, KeepGroup: true})
+		// Descriptor 4 is closed when the kernel has no pidfds.
+		_, err := process.Start(args, process.Attr{Path: process.SelfExe(), Env: os.Environ(), Files: process.Inherit(checkerPidFD + 1), KeepGroup: true})
 		if err != nil {
 			return t.fatal(s6System, "start checker: %v", err)
 		}
@@ -339,7 +344,7 @@ func (c *checker) try(global <-chan time.Time) (code int, done bool) {
 // environment, in the service's process group, so that stopping the
 // service stops it.
 func startCheck(argv []string) (int, error) {
-	return process.Start(argv, process.Attr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, KeepGroup: true})
+	return process.Start(argv, process.Attr{Env: os.Environ(), Files: process.Stdio(), KeepGroup: true})
 }
 
 // reaperWaitStatus waits for child pid (a helper process: never PID 1).

@@ -80,11 +80,15 @@ func Start(argv []string, a Attr) (int, error) {
 	return pid, nil
 }
 
-// Stdio is the caller's descriptors 0, 1 and 2 for a child, a closed one
+// Stdio is the caller's descriptors 0, 1 and 2 for a child (Inherit(3)).
+func Stdio() []uintptr { return Inherit(3) }
+
+// Inherit is the caller's descriptors 0 to n-1 for a child, a closed one
 // left closed (ForkExec would fail clearing close-on-exec on it).
-func Stdio() []uintptr {
-	files := []uintptr{0, 1, 2}
+func Inherit(n int) []uintptr {
+	files := make([]uintptr, n)
 	for fd := range files {
+		files[fd] = uintptr(fd)
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			files[fd] = Closed
 		}
@@ -100,16 +104,6 @@ func FailureCode(err error) int {
 		return ExitNotFound
 	}
 	return ExitNotExecutable
-}
-
-// Exec replaces the calling process with argv, found in env's PATH. It
-// returns only on failure.
-func Exec(argv, env []string) error {
-	path, err := LookPath(argv[0], LookupEnv(env, "PATH"))
-	if err != nil {
-		return fmt.Errorf("exec %s: %w", argv[0], err)
-	}
-	return ExecPath(path, argv, env)
 }
 
 // ExecPath replaces the calling process with the program at path, run with

@@ -98,3 +98,32 @@ func TestStartAs(t *testing.T) {
 		t.Errorf("as %s: %q; want %q", u.Spec, got, want)
 	}
 }
+
+// TestInherit: the caller's open descriptors pass as themselves, a closed
+// one as Closed (ForkExec would fail on it), and a child starts with them.
+func TestInherit(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	gap := int(r.Fd())
+	r.Close()
+	files := Inherit(gap + 1)
+	for fd := 0; fd < 3; fd++ {
+		if files[fd] != uintptr(fd) {
+			t.Errorf("Inherit(%d)[%d] = %d; want %d (open)", gap+1, fd, files[fd], fd)
+		}
+	}
+	if files[gap] != Closed {
+		t.Errorf("Inherit(%d)[%d] = %d; want Closed (the descriptor is closed)", gap+1, gap, files[gap])
+	}
+	pid, err := Start([]string{"true"}, Attr{Path: "/bin/true", Files: files})
+	if err != nil {
+		t.Fatalf("Start with Inherit's descriptors: %v", err)
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil || ws.ExitStatus() != 0 {
+		t.Errorf("child: %v, exit %d; want exit 0", err, ws.ExitStatus())
+	}
+}
