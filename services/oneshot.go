@@ -14,6 +14,7 @@ import (
 // table is the longrun's vocabulary with a smaller life:
 //
 //	Down --start--> Starting (up runs) --exit 0--> Up --stop--> Stopping (down runs) --exit--> Down
+//	Starting --stop--> Stopping (up stopped) --exit--> Down
 var oneshotTable = map[State]map[input]cell{
 	StateDown: {
 		inStart:      do((*Supervisor).startUp),
@@ -29,7 +30,7 @@ var oneshotTable = map[State]map[input]cell{
 		inStart:      never("reconcile starts only services that are down"),
 		inStop:       do((*Supervisor).stopUp),
 		inReady:      never("a oneshot has no readiness of its own"),
-		inTimer:      do((*Supervisor).killUp), // timeout-up, or the stop's timeout-kill
+		inTimer:      do((*Supervisor).killCommand), // timeout-up
 		inRunExit:    do((*Supervisor).upExited),
 		inFinishExit: never("a oneshot has no finish"),
 		inCheckExit:  never("a oneshot has no check"),
@@ -47,10 +48,10 @@ var oneshotTable = map[State]map[input]cell{
 	},
 	StateStopping: {
 		inStart:      never("reconcile starts only services that are down"),
-		inStop:       stale("down runs already"),
+		inStop:       stale("down runs, or up is being stopped, already"),
 		inReady:      never("a oneshot has no readiness of its own"),
-		inTimer:      do((*Supervisor).killDown), // timeout-down
-		inRunExit:    do((*Supervisor).downExited),
+		inTimer:      do((*Supervisor).killCommand), // timeout-down, or the stop's timeout-kill of up
+		inRunExit:    do((*Supervisor).commandExited),
 		inFinishExit: never("a oneshot has no finish"),
 		inCheckExit:  never("a oneshot has no check"),
 		inGroupGone:  never("only asked of orphaned services"),
@@ -76,7 +77,7 @@ func (s *Supervisor) startUp(svc *service, _ reaper.Exit) {
 		s.upFailed(svc, spawnFailure(err))
 		return
 	}
-	svc.pid, svc.state = pid, StateStarting
+	svc.pid, svc.state, svc.command = pid, StateStarting, "up"
 	s.setDeadline(svc, svc.def.TimeoutUp)
 	s.log.Info("oneshot started", "service", svc.def.Name, "pid", pid)
 }
@@ -143,18 +144,20 @@ func (s *Supervisor) done(svc *service) {
 }
 
 // stopUp stops an up still running (a shutdown during the boot): its
-// group gets SIGTERM and SIGCONT, SIGKILL after vigil's timeout-kill.
+// group gets SIGTERM and SIGCONT, SIGKILL after vigil's timeout-kill
+// (Starting → Stopping, where later stops are stale).
 func (s *Supervisor) stopUp(svc *service, _ reaper.Exit) {
 	s.log.Info("oneshot stopping", "service", svc.def.Name, "pid", svc.pid)
 	s.signal(svc.pid, unix.SIGTERM)
 	s.signal(svc.pid, unix.SIGCONT)
-	svc.want = false
+	svc.want, svc.state = false, StateStopping
 	s.setTimer(svc, s.opts.KillGrace)
 }
 
-// killUp is timeout-up, or the stop's grace, running out.
-func (s *Supervisor) killUp(svc *service, _ reaper.Exit) {
-	s.log.Warn("oneshot ran out of time: SIGKILL", "service", svc.def.Name, "pid", svc.pid)
+// killCommand is timeout-up, timeout-down or the stop's grace running
+// out on up or down.
+func (s *Supervisor) killCommand(svc *service, _ reaper.Exit) {
+	s.log.Warn("oneshot ran out of time: SIGKILL", "service", svc.def.Name, "command", svc.command, "pid", svc.pid)
 	s.signal(svc.pid, unix.SIGKILL)
 }
 
@@ -171,22 +174,22 @@ func (s *Supervisor) startDown(svc *service, _ reaper.Exit) {
 		svc.state = StateDown
 		return
 	}
-	svc.pid, svc.state = pid, StateStopping
+	svc.pid, svc.state, svc.command = pid, StateStopping, "down"
 	s.setDeadline(svc, svc.def.TimeoutDown)
 	s.log.Info("oneshot down started", "service", svc.def.Name, "pid", pid)
 }
 
-// killDown is timeout-down running out.
-func (s *Supervisor) killDown(svc *service, _ reaper.Exit) {
-	s.log.Warn("oneshot down ran out of time: SIGKILL", "service", svc.def.Name, "pid", svc.pid)
-	s.signal(svc.pid, unix.SIGKILL)
-}
-
-// downExited: the oneshot is undone, whatever down's status.
-func (s *Supervisor) downExited(svc *service, e reaper.Exit) {
+// commandExited: the oneshot is down, whatever the status of its down, or
+// of its up that a stop ended (neither done nor failed: its down does not
+// run).
+func (s *Supervisor) commandExited(svc *service, e reaper.Exit) {
 	s.stopTimer(svc)
 	svc.pid, svc.state, svc.changed = 0, StateDown, time.Now()
 	s.reloadEnv()
+	if svc.command == "up" {
+		s.log.Info("oneshot stopped", "service", svc.def.Name, "code", e.Code())
+		return
+	}
 	s.log.Info("oneshot down exited", "service", svc.def.Name, "code", e.Code())
 }
 

@@ -153,6 +153,7 @@ type service struct {
 	fault     string        // why the service cannot start (its user): shown by status and check
 	finishPid int
 	checkPid  int
+	command   string // a oneshot's: "up" or "down", the one pid runs
 	started   time.Time
 	restarts  int          // automatic restarts so far
 	fast      int          // fast deaths in a row (backoff)

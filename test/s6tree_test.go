@@ -934,3 +934,36 @@ func TestS6TreeReload(t *testing.T) {
 	tr.clientWant(0, "stop", "stack")
 	v.termNoCmd()
 }
+
+// TestS6TreeStopDuringUp: a shutdown while a oneshot's up is running
+// stops it (README "Shutdown") once: SIGTERM, with its grace to SIGKILL
+// armed once, not again at every pass of the loop. It is neither done nor
+// failed, whatever it exited with, so its down does not run and the exit
+// code is the shutdown's (0: a stop signal, no CMD), under both failure
+// modes.
+func TestS6TreeStopDuringUp(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"stop", "continue"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			tr := newS6Tree(t)
+			tr.oneshot("slow", shUp(event("up")+"; exec sleep 1000"), shUp(event("down")))
+			tr.member("user", "slow")
+			v := tr.start([]string{"VIGIL_INIT_FAILURE=" + mode})
+			poll(t, "slow's up to run", func() (bool, string) {
+				return len(matching(tr.events(), "^up$")) > 0, fmt.Sprintf("events %q", tr.events())
+			})
+			v.termNoCmd()
+			if ev := tr.events(); len(matching(ev, "^down$")) > 0 {
+				t.Errorf("events %q; want no down: its up was stopped, not done", ev)
+			}
+			stderr := v.stderr()
+			if len(matching(stderr, `msg="oneshot stopped" service=slow`)) == 0 || len(matching(stderr, `oneshot failed`)) > 0 {
+				t.Errorf("stderr %q; want oneshot stopped, not failed", stderr)
+			}
+			if n := len(matching(stderr, `msg="oneshot stopping" service=slow`)); n != 1 {
+				t.Errorf("stderr %q: oneshot stopping %d times; want once", stderr, n)
+			}
+		})
+	}
+}
