@@ -148,30 +148,54 @@ func (s *Server) serve(conn *os.File) {
 		return
 	}
 	var limit <-chan time.Time
+	var gone <-chan struct{} // a call without a limit ends when its client does
 	if d, limited := waitTime(req); limited {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		limit = t.C
+	} else {
+		gone = hangup(conn)
 	}
 	select {
 	case r := <-call.reply:
 		writeResponse(conn, r)
 	case <-limit:
 		writeResponse(conn, Fail(timeoutError(req)))
-	case <-hangup(conn):
+	case <-gone:
 	}
 }
 
-// hangup is closed once the client closes its end: it sends nothing after
-// its request, so a read that returns means it is gone.
+// hangup is closed once the client is gone. It sends nothing after its
+// request, so a read that returns means it shut its end: gone when both
+// directions are shut (POLLHUP), not when only its writing is, as nc and
+// socat do after a request and then wait for the answer (hangup then
+// never closes: the call lasts until it is answered).
 func hangup(conn *os.File) <-chan struct{} {
 	gone := make(chan struct{})
 	go func() {
 		conn.SetReadDeadline(time.Time{})
-		conn.Read(make([]byte, 1))
-		close(gone)
+		if n, _ := conn.Read(make([]byte, 1)); n == 0 && !halfClosed(conn) {
+			close(gone)
+		}
 	}()
 	return gone
+}
+
+// halfClosed reports whether the peer of conn shut only its writing: the
+// socket polls as readable (EOF) but not hung up.
+func halfClosed(conn *os.File) bool {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return false
+	}
+	half := false
+	raw.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(fds, 0); err == nil && n == 1 {
+			half = fds[0].Revents&(unix.POLLHUP|unix.POLLERR) == 0
+		}
+	})
+	return half
 }
 
 // allowed says why the peer of conn may not use the socket: only root and

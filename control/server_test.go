@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestServer runs a server whose "loop" answers every call, and checks the
@@ -97,5 +99,78 @@ func TestListenAbstract(t *testing.T) {
 	}()
 	if got, err := Do(runDir, Request{Command: CmdCheck}); err != nil || !got.OK {
 		t.Errorf("Do(%s) = %+v, %v; want the server's OK through %s", runDir, got, err, addr)
+	}
+}
+
+// TestServerHalfClose: a client that shuts down its writing after the
+// request (as nc and socat do) still gets the answer, for a call answered
+// at once and for a wait without a limit answered later; a client that
+// closes its connection during such a wait makes the call Gone.
+func TestServerHalfClose(t *testing.T) {
+	runDir := t.TempDir()
+	srv, _, err := Listen(runDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(time.Second)
+	gone := make(chan bool, 1)
+	go func() {
+		for c := range srv.Calls() {
+			if c.Request.Command != CmdWait {
+				c.Reply(Ok())
+				continue
+			}
+			go func() {
+				time.Sleep(300 * time.Millisecond) // the state comes later
+				if c.Request.Names[0] == "left" {
+					gone <- c.Gone()
+				}
+				c.Reply(Ok())
+			}()
+		}
+	}()
+	call := func(req string, closeAll bool) (Response, error) {
+		conn, err := dialUnix(SocketPath(runDir))
+		if err != nil {
+			return Response{}, err
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := conn.Write([]byte(req + "\n")); err != nil {
+			return Response{}, err
+		}
+		if closeAll {
+			return Response{}, nil
+		}
+		raw, _ := conn.SyscallConn()
+		raw.Control(func(fd uintptr) { err = unix.Shutdown(int(fd), unix.SHUT_WR) })
+		if err != nil {
+			return Response{}, err
+		}
+		line, err := bufio.NewReader(conn).ReadBytes('\n')
+		var r Response
+		if err == nil {
+			err = json.Unmarshal(line, &r)
+		}
+		return r, err
+	}
+	for _, req := range []string{
+		`{"v":1,"cmd":"status"}`,
+		`{"v":1,"cmd":"wait","until":"ready","names":["web"]}`,
+	} {
+		if r, err := call(req, false); err != nil || !r.OK {
+			t.Errorf("request %s, then shutdown(SHUT_WR): %+v, %v; want the answer, ok", req, r, err)
+		}
+	}
+	if _, err := call(`{"v":1,"cmd":"wait","until":"ready","names":["left"]}`, true); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case g := <-gone:
+		if !g {
+			t.Errorf("a wait whose client closed its connection: Gone() = false; want true")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the wait was never answered")
 	}
 }
