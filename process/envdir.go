@@ -2,11 +2,8 @@ package process
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -46,60 +43,10 @@ func (e *EnvDirError) Error() string {
 func (e *EnvDirError) Unwrap() error { return e.Err }
 
 // ReadEnvDir reads the envdir dir and returns its entries sorted by name.
-// Its errors are *EnvDirError.
+// Its errors are *EnvDirError. It is a snapshot's first Read: every file
+// is new to it.
 func ReadEnvDir(dir string) ([]EnvEntry, error) {
-	entries, file, err := readEnvDir(dir)
-	if err != nil {
-		return nil, &EnvDirError{Dir: dir, File: file, Err: err}
-	}
-	return entries, nil
-}
-
-// readEnvDir is ReadEnvDir, returning the name of the file at fault (""
-// when dir itself is) apart from the error.
-func readEnvDir(dir string) (entries []EnvEntry, file string, err error) {
-	files, err := os.ReadDir(dir) // sorted by name
-	if err != nil {
-		return nil, "", err
-	}
-	for _, f := range files {
-		name := f.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
-		}
-		e, ok, err := readEnvFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, name, err
-		}
-		if ok {
-			entries = append(entries, e)
-		}
-	}
-	return entries, "", nil
-}
-
-// readEnvFile reads one envdir file. ok is false for files that are not
-// regular (after following symlinks), which set nothing.
-func readEnvFile(path string) (e EnvEntry, ok bool, err error) {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return e, false, err
-	}
-	name := filepath.Base(path)
-	if strings.Contains(name, "=") {
-		return e, false, errors.New("a variable name cannot contain '='")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return e, false, err
-	}
-	defer f.Close()
-	line, err := readFirstLine(f)
-	if err != nil {
-		return e, false, err
-	}
-	value, unset := decodeEnvValue(line)
-	return EnvEntry{Name: name, Value: value, Unset: unset}, true, nil
+	return (&EnvSnapshot{dir: dir}).Read()
 }
 
 // readFirstLine returns r's content up to and including the first newline
