@@ -40,7 +40,7 @@ type vigil struct {
 	scriptPath string
 
 	stage       stage
-	cmdKill     alarm     // the CMD (or init script) did not stop in time
+	cmdKill     alarm     // the CMD did not stop in time
 	scriptKill  alarm     // a finish script ran out of VIGIL_FINISH_TIMEOUT
 	readyWait   alarm     // VIGIL_READY_TIMEOUT
 	leftKill    alarm     // stage 4: SIGKILL to every process left
@@ -98,8 +98,8 @@ func (v *vigil) step() {
 		v.onCall(c)
 	case <-v.cmdKill.C():
 		v.cmdKill.fired()
-		v.log.Warn("did not stop in time: SIGKILL", "pid", v.foreground(), "grace", v.cfg.ServicesGracetime.D())
-		process.SignalGroup(v.log, v.foreground(), unix.SIGKILL)
+		v.log.Warn("did not stop in time: SIGKILL", "pid", v.cmd, "grace", v.cfg.ServicesGracetime.D())
+		process.SignalGroup(v.log, v.cmd, unix.SIGKILL)
 	case <-v.scriptKill.C():
 		v.scriptKill.fired()
 		v.log.Warn("finish script ran out of time: SIGKILL", "path", v.scriptPath, "timeout", v.cfg.FinishTimeout.D())
@@ -139,9 +139,6 @@ func (v *vigil) drainOutput() {
 		v.log.Warn("service output not all written: stdout or stderr blocked", "waited", limit)
 	}
 }
-
-// foreground is the process the first shutdown stage stops: the CMD.
-func (v *vigil) foreground() int { return v.cmd }
 
 // fixExitCode sets the exit code from the shutdown's cause, once.
 func (v *vigil) fixExitCode(code int) {

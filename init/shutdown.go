@@ -40,7 +40,7 @@ func (v *vigil) shutdown(trigger unix.Signal, reason string) {
 	v.readyWait.stop()
 	v.scripts = nil
 	v.stage = stageCmd
-	if pid := v.foreground(); pid != 0 {
+	if pid := v.cmd; pid != 0 {
 		// CONT after the trigger: a stopped process cannot act on it otherwise.
 		process.SignalGroup(v.log, pid, trigger)
 		process.SignalGroup(v.log, pid, unix.SIGCONT)

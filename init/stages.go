@@ -26,7 +26,7 @@ var stages = [...]struct {
 }{
 	stageServices:  {"starting", (*vigil).servicesReady, (*vigil).enterRunning},
 	stageRunning:   {"running", (*vigil).untilShutdown, nil},
-	stageCmd:       {"stopping cmd", (*vigil).foregroundGone, (*vigil).enterStopping},
+	stageCmd:       {"stopping cmd", (*vigil).cmdGone, (*vigil).enterStopping},
 	stageStopping:  {"stopping services", (*vigil).servicesDown, (*vigil).enterFinish},
 	stageFinish:    {"finish scripts", (*vigil).runScripts, (*vigil).stopLeftovers},
 	stageLeftovers: {"stopping leftovers", (*vigil).leftoversGone, (*vigil).exit},
@@ -85,7 +85,7 @@ func (v *vigil) enterRunning() {
 // untilShutdown is the running stage's work: none; shutdown ends it.
 func (v *vigil) untilShutdown() bool { return false }
 
-func (v *vigil) foregroundGone() bool { return v.foreground() == 0 }
+func (v *vigil) cmdGone() bool { return v.cmd == 0 }
 
 func (v *vigil) enterStopping() {
 	v.stage = stageStopping

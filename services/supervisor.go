@@ -127,7 +127,7 @@ func (s *Supervisor) connect() error {
 			c.stdin, c.feed = r, w
 		}
 		svc.logger = c
-		if c.def.Name == svc.def.Name+"/log" {
+		if svc.def.Log == c.def {
 			c.producer = svc
 		}
 	}
