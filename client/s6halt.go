@@ -17,7 +17,7 @@ import (
 // to exit with, before they call halt: under VIGIL_S6_RUN_DIR, which vigil
 // exports to its children (/run unless set).
 func ExitcodeFile() string {
-	return filepath.Join(cmp.Or(os.Getenv("VIGIL_S6_RUN_DIR"), "/run"), "s6-linux-init-container-results/exitcode")
+	return filepath.Join(cmp.Or(os.Getenv("VIGIL_S6_RUN_DIR"), control.DefaultS6RunDir), control.S6ExitcodeFile)
 }
 
 // readExitcode reads the exit code file as s6-overlay's shutdown does: no

@@ -17,6 +17,13 @@ const (
 	SocketName    = "control.sock" // the socket's name in the run dir
 )
 
+// The exit code file of s6-overlay images, under VIGIL_S6_RUN_DIR: boot
+// makes it, halt reads it (README "s6-overlay v3 images").
+const (
+	DefaultS6RunDir = "/run"
+	S6ExitcodeFile  = "s6-linux-init-container-results/exitcode"
+)
+
 // SocketPath is the control socket of the vigil whose run dir is runDir.
 func SocketPath(runDir string) string { return filepath.Join(runDir, SocketName) }
 

@@ -65,7 +65,7 @@ func defaultConfig() Config {
 		ShutdownTimeout:   Duration(9 * time.Second),
 		LogPrefix:         true,
 		LogLevel:          LogLevel(slog.LevelInfo),
-		S6RunDir:          "/run",
+		S6RunDir:          control.DefaultS6RunDir,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/vigil-init/vigil/control"
 	"github.com/vigil-init/vigil/process"
 )
 
@@ -65,9 +66,9 @@ func envChanges(before, after []process.EnvEntry) []process.EnvEntry {
 // The paths of s6-overlay's runtime that images use (README "s6-overlay
 // v3 images"), under VIGIL_S6_RUN_DIR (/run).
 const (
-	s6EnvLink  = "s6/container_environment"                 // the env snapshot
-	s6HaltLink = "s6/basedir/bin/halt"                      // vigil's halt helper
-	s6Exitcode = "s6-linux-init-container-results/exitcode" // what halt exits with
+	s6EnvLink  = "s6/container_environment" // the env snapshot
+	s6HaltLink = "s6/basedir/bin/halt"      // vigil's halt helper
+	s6Exitcode = control.S6ExitcodeFile     // what halt exits with
 )
 
 // prepareS6 makes s6-overlay's runtime paths, as far as the file system
