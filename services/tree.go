@@ -3,6 +3,7 @@ package services
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,14 +107,7 @@ func (t *Tree) addSources(srcs map[string]*source) error {
 			return &DefinitionError{Service: name, File: "type", Problem: "must be a bundle: vigil starts its contents at boot"}
 		}
 	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for n := range srcs {
-			if !yield(n) {
-				return
-			}
-		}
-	})
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(srcs)) {
 		src := srcs[name]
 		if src.typ == "bundle" {
 			t.Bundles[name] = src.contents
