@@ -103,20 +103,30 @@ func (e *ConfigError) Error() string {
 // loadConfig reads the configuration from the environment.
 func loadConfig() (Config, error) {
 	cfg := defaultConfig()
-	err := envconfig.Process(envPrefix, &cfg)
+	if err := processEnv(envPrefix, &cfg); err != nil {
+		return cfg, err
+	}
+	var err error
+	cfg.s6Ignored, err = loadS6(&cfg)
+	return cfg, err
+}
+
+// processEnv is envconfig.Process with its parse errors as ConfigError,
+// naming the variable, the value and the accepted form.
+func processEnv(prefix string, spec any) error {
+	err := envconfig.Process(prefix, spec)
 	var perr *envconfig.ParseError
 	if errors.As(err, &perr) {
 		var want wantError
 		if errors.As(perr.Err, &want) {
-			return cfg, &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: string(want)}
+			return &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: string(want)}
 		}
-		return cfg, &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: perr.Err.Error()}
+		return &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: perr.Err.Error()}
 	}
 	if err != nil {
-		return cfg, fmt.Errorf("read configuration: %w", err)
+		return fmt.Errorf("read configuration: %w", err)
 	}
-	cfg.s6Ignored, err = loadS6(&cfg)
-	return cfg, err
+	return nil
 }
 
 // wantError is a decoding error that says what form the value must take.

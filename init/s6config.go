@@ -1,16 +1,12 @@
 package boot
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/kelseyhightower/envconfig"
 )
 
 // s6Prefix is the prefix of s6-overlay's variables. Like VIGIL_, it is
@@ -68,16 +64,8 @@ var s6Ignored = map[string]string{
 // variable is unset. It returns the names that were set and ignored.
 func loadS6(cfg *Config) (ignored []string, err error) {
 	var s6 s6Config
-	if err := envconfig.Process(s6Prefix, &s6); err != nil {
-		var perr *envconfig.ParseError
-		if errors.As(err, &perr) {
-			var want wantError
-			if errors.As(perr.Err, &want) {
-				return nil, &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: string(want)}
-			}
-			return nil, &ConfigError{Variable: perr.KeyName, Value: perr.Value, Want: perr.Err.Error()}
-		}
-		return nil, fmt.Errorf("read configuration: %w", err)
+	if err := processEnv(s6Prefix, &s6); err != nil {
+		return nil, err
 	}
 	unset := func(name string) bool { return os.Getenv(envPrefix+"_"+name) == "" }
 	if s6.KillGracetime.set && unset("KILL_GRACETIME") {
