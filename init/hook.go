@@ -2,7 +2,6 @@ package boot
 
 import (
 	"github.com/vigil-init/vigil/process"
-	"github.com/vigil-init/vigil/services"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,13 +16,7 @@ func (v *vigil) runHook() (code int, ok bool) {
 		return 0, true
 	}
 	awaitSignals() // the hook is vigil's first child
-	files := []uintptr{v.devNull.Fd(), 1, 2}
-	opened, err := v.output.Prefix("stage2-hook", files)
-	var pid int
-	if err == nil {
-		pid, err = process.Start(argv, process.Attr{Env: v.baseEnv, Files: files})
-		services.CloseAll(opened)
-	}
+	pid, err := v.output.Start("stage2-hook", argv, process.Attr{Env: v.baseEnv, Files: []uintptr{v.devNull.Fd(), 1, 2}})
 	if err != nil {
 		return v.hookFailed(process.FailureCode(err), err)
 	}

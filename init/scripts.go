@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 
 	"github.com/vigil-init/vigil/process"
-	"github.com/vigil-init/vigil/services"
 )
 
 // Finish scripts (README "Shutdown", step 3) run here, one at a time; init
@@ -18,13 +17,7 @@ func (v *vigil) startScript() bool {
 	for len(v.scripts) > 0 {
 		path := v.scripts[0]
 		v.scripts = v.scripts[1:]
-		files := []uintptr{v.devNull.Fd(), 1, 2}
-		opened, err := v.output.Prefix(filepath.Base(path), files)
-		var pid int
-		if err == nil {
-			pid, err = process.Start([]string{path}, process.Attr{Env: v.env, Files: files})
-			services.CloseAll(opened)
-		}
+		pid, err := v.output.Start(filepath.Base(path), []string{path}, process.Attr{Env: v.env, Files: []uintptr{v.devNull.Fd(), 1, 2}})
 		if err != nil {
 			v.log.Error("script cannot start", "path", path, "err", err)
 			continue

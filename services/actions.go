@@ -41,7 +41,7 @@ func (s *Supervisor) startRun(svc *service, _ reaper.Exit) {
 		s.afterExit(svc, spawnFailure(err))
 		return
 	}
-	defer CloseAll(opened) // the child has them, or did not start
+	defer closeAll(opened) // the child has them, or did not start
 	var notifyR, notifyW *os.File
 	if def.NotificationFD > 0 {
 		var err error
@@ -207,7 +207,7 @@ func (s *Supervisor) afterExit(svc *service, e reaper.Exit) {
 	if err == nil {
 		files[0] = s.devNull.Fd() // a logger's finish does not read its pipe
 		pid, err = s.spawn(svc, roleFinish, def.Finish, exitArgs(e.Status, def.Name), files)
-		CloseAll(opened)
+		closeAll(opened)
 	}
 	if err != nil {
 		s.log.Error("finish cannot start", "service", def.Name, "err", err)

@@ -99,7 +99,7 @@ func (s *Supervisor) runCommand(svc *service, argv []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer CloseAll(opened)
+	defer closeAll(opened)
 	pid, err := s.start(argv, process.Attr{Path: path, Dir: svc.def.Dir, Env: s.environ(svc), Files: files})
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigil-init/vigil/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -109,7 +110,7 @@ func (o *Output) Prefix(name string, files []uintptr) ([]*os.File, error) {
 		}
 		w, err := o.Pipe(name, fd)
 		if err != nil {
-			CloseAll(opened)
+			closeAll(opened)
 			return nil, err
 		}
 		files[fd], opened = w.Fd(), append(opened, w)
@@ -117,9 +118,20 @@ func (o *Output) Prefix(name string, files []uintptr) ([]*os.File, error) {
 	return opened, nil
 }
 
-// CloseAll closes the pipe ends a child has been given (or that were made
+// Start starts argv as process.Start does, its stdout and stderr, where
+// a.Files has vigil's own, through o with name in front.
+func (o *Output) Start(name string, argv []string, a process.Attr) (int, error) {
+	opened, err := o.Prefix(name, a.Files)
+	if err != nil {
+		return 0, err
+	}
+	defer closeAll(opened) // the child has them, or did not start
+	return process.Start(argv, a)
+}
+
+// closeAll closes the pipe ends a child has been given (or that were made
 // for a child that did not start).
-func CloseAll(files []*os.File) {
+func closeAll(files []*os.File) {
 	for _, f := range files {
 		f.Close()
 	}
