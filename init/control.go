@@ -220,10 +220,8 @@ func (v *vigil) health() control.Response {
 		problems = append(problems, "shutting down")
 	}
 	problems = append(problems, v.sup.Faults()...)
-	if _, waiting := v.sup.Ready(); len(waiting) > 0 {
-		for _, name := range waiting {
-			problems = append(problems, "service "+name+" not ready")
-		}
+	for _, name := range v.sup.NotReady() {
+		problems = append(problems, "service "+name+" not ready")
 	}
 	if len(problems) > 0 {
 		return control.Response{Version: control.Version, Error: "not healthy", Problems: problems}

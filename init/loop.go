@@ -191,8 +191,7 @@ func (v *vigil) onCmdExit(e reaper.Exit) {
 // readyTimeout is VIGIL_READY_TIMEOUT running out before every service
 // was ready: stop with 101, or start the CMD anyway.
 func (v *vigil) readyTimeout() {
-	_, waiting := v.sup.Ready()
-	names := strings.Join(waiting, ",")
+	names := strings.Join(v.sup.NotReady(), ",")
 	if v.cfg.InitFailure == InitContinue {
 		v.log.Warn("services not ready in time; starting anyway", "services", names, "timeout", v.cfg.ReadyTimeout.D())
 		v.enterRunning()

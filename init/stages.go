@@ -69,10 +69,7 @@ func (v *vigil) enterServices() {
 	}
 }
 
-func (v *vigil) servicesReady() bool {
-	ready, _ := v.sup.Ready()
-	return ready
-}
+func (v *vigil) servicesReady() bool { return v.sup.Ready() }
 
 func (v *vigil) enterRunning() {
 	v.readyWait.stop()

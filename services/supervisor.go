@@ -46,7 +46,6 @@ type Supervisor struct {
 	opts     Options
 	bundles  map[string][]string // bundle name → its services
 	boot     []string            // the services Boot starts
-	waiting  []string            // Ready's answer, reused
 
 	// start and kill are process.Start and process.SignalGroup; the state
 	// table's test puts fakes in their place.
@@ -252,19 +251,26 @@ func (s *Supervisor) disabledSet(disabled []string) map[string]bool {
 	return off
 }
 
-// Ready reports whether every service meant to be up is ready, and names
-// those that are not. The list is valid until the next call: the loop asks
-// after every event, and a new list each time was most of the boot's
-// garbage (N lists of up to N names: 230 KB at N = 100, 23 MB at 1000).
-func (s *Supervisor) Ready() (bool, []string) {
-	waiting := s.waiting[:0]
+// Ready reports whether every service meant to be up is ready. The loop
+// asks after every event: it stops at the first that is not.
+func (s *Supervisor) Ready() bool {
 	for _, svc := range s.services {
 		if s.meantUp(svc) && svc.state != StateUp {
-			waiting = append(waiting, svc.def.Name)
+			return false
 		}
 	}
-	s.waiting = waiting
-	return len(waiting) == 0, waiting
+	return true
+}
+
+// NotReady names the services meant to be up that are not ready.
+func (s *Supervisor) NotReady() []string {
+	var names []string
+	for _, svc := range s.services {
+		if s.meantUp(svc) && svc.state != StateUp {
+			names = append(names, svc.def.Name)
+		}
+	}
+	return names
 }
 
 // meantUp reports whether svc is wanted and can start: wanted, not down

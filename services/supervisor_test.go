@@ -86,7 +86,7 @@ func TestCheckHangs(t *testing.T) {
 	writeScript(t, filepath.Join(dir, "web", "run"), "exec sleep 100\n")
 	writeScript(t, filepath.Join(dir, "web", "check"), "[ -e hung ] && exit 0\ntouch hung\nexec sleep 100\n")
 	s := bootSupervisor(t, dir)
-	runUntil(t, s, func() bool { ok, _ := s.Ready(); return ok })
+	runUntil(t, s, s.Ready)
 	if _, err := os.Stat(filepath.Join(dir, "web", "hung")); err != nil {
 		t.Errorf("the first probe did not run: %v", err)
 	}
@@ -128,7 +128,7 @@ func TestStoppingIsNotReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := bootSupervisor(t, dir)
-	runUntil(t, s, func() bool { ok, _ := s.Ready(); return ok })
+	runUntil(t, s, s.Ready)
 	if err := s.Stop([]string{"web"}); err != nil {
 		t.Fatal(err)
 	}
