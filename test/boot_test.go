@@ -220,3 +220,46 @@ func TestRunDirUnwritable(t *testing.T) {
 		t.Errorf("warnings = %q; want one naming %s", m, runDir)
 	}
 }
+
+// TestReadyTimeoutCountsInitScripts: VIGIL_READY_TIMEOUT counts from the
+// start of the graph, init scripts included (README "Boot"): an init
+// script that outlasts it stops the boot with 101 though every service
+// would be ready at once after it.
+func TestReadyTimeoutCountsInitScripts(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	tr.script(tr.init, "10-slow", shScript("sleep 2"))
+	tr.service("quick", map[string]string{"run": shScript("exec sleep 1000")})
+	v := tr.start([]string{"VIGIL_READY_TIMEOUT=500ms"}, shCmd(publish("cmd", "ran"))...)
+	if got := v.wait(); got != 101 {
+		t.Errorf("exit code = %d; want 101 (the init script outlasted VIGIL_READY_TIMEOUT)", got)
+	}
+	if tr.exists("cmd") {
+		t.Errorf("the CMD ran; want the boot stopped")
+	}
+}
+
+// TestFixAttrsWarned: files in fix-attrs.d (beside cont-init.d) are not
+// applied; one warning names them (README "s6-overlay v3 images").
+func TestFixAttrsWarned(t *testing.T) {
+	t.Parallel()
+	tr := newSvcTree(t)
+	target := filepath.Join(tr.out, "target")
+	writeTreeFile(t, target, "x")
+	if err := os.Chmod(target, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeTreeFile(t, filepath.Join(tr.root, "fix-attrs.d", "01-app"), target+" false root 0644 0755\n")
+	v := tr.start(nil)
+	tr.waitControl()
+	v.termNoCmd()
+	m := matching(v.stderr(), `fix-attrs.d is not applied`)
+	if len(m) != 1 || !strings.Contains(m[0], "01-app") {
+		t.Errorf("warnings about fix-attrs.d: %q; want one naming 01-app", m)
+	}
+	if fi, err := os.Stat(target); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("target after boot: mode %v; want 0600, untouched", fi.Mode().Perm())
+	}
+}
