@@ -620,6 +620,13 @@ func TestS6Variables(t *testing.T) {
 		// S6_KILL_GRACETIME → VIGIL_KILL_GRACETIME (default 3 s).
 		{name: "KillGracetime", env: []string{"S6_KILL_GRACETIME=300"}, cmd: leftover, under: s6ShutdownBound},
 		{name: "KillGracetimeVigilWins", env: []string{"S6_KILL_GRACETIME=8000", "VIGIL_KILL_GRACETIME=300ms"}, cmd: leftover, under: s6ShutdownBound},
+		// 0 is no wait, not s6-overlay's 3000 (README "Variables").
+		{name: "KillGracetimeZero", env: []string{"S6_KILL_GRACETIME=0"}, cmd: leftover, under: s6ShutdownBound,
+			check: func(t *testing.T, tr *s6Tree, v *vigil) {
+				if m := matching(v.stderr(), `processes left after grace time: SIGKILL.* grace=0s`); len(m) != 1 {
+					t.Errorf("stderr %q; want the leftovers' SIGKILL after grace 0s", v.stderr())
+				}
+			}},
 		// S6_SERVICES_GRACETIME → VIGIL_SERVICES_GRACETIME (default 5 s): a longrun ignoring SIGTERM.
 		{name: "ServicesGracetime", env: []string{"S6_SERVICES_GRACETIME=300"}, setup: stubbornLongrun, term: true, under: s6ShutdownBound},
 		{name: "ServicesGracetimeVigilWins", env: []string{"S6_SERVICES_GRACETIME=8000", "VIGIL_SERVICES_GRACETIME=300ms"}, setup: stubbornLongrun, term: true, under: s6ShutdownBound},
