@@ -974,3 +974,23 @@ func TestS6TreeStopDuringUp(t *testing.T) {
 		})
 	}
 }
+
+// TestS6RuntimeBundledir: S6_RUNTIME_BUNDLEDIR names where user is
+// defined, instead of user-bundles.d (README "Variables"): its members
+// start, those of user-bundles.d' user do not.
+func TestS6RuntimeBundledir(t *testing.T) {
+	t.Parallel()
+	tr := newS6Tree(t)
+	tr.longrun("picked", sleeper("picked"))
+	tr.longrun("default", sleeper("default"))
+	tr.member("user", "default")
+	bundles := filepath.Join(tr.root, "bundles")
+	writeTreeFile(t, filepath.Join(bundles, "user", "type"), "bundle\n")
+	writeTreeFile(t, filepath.Join(bundles, "user", "contents.d", "picked"), "")
+	v := tr.start([]string{"S6_RUNTIME_BUNDLEDIR=" + bundles})
+	tr.waitReady("picked")
+	if st := tr.statusOf("default"); st.State != "down" {
+		t.Errorf("default (in user-bundles.d's user) with S6_RUNTIME_BUNDLEDIR set: %+v; want down", st)
+	}
+	v.termNoCmd()
+}
