@@ -25,23 +25,30 @@ func main() {
 }
 
 // modes are the programs the binary is, by the base name of argv[0]
-// (README "Invocation"). Each gets the words after argv[0]. Any other name
-// (init, docker-init, …) is boot mode.
-var modes = map[string]func(args []string) int{
-	"vigil":                vigil,
-	process.RunAsName:      process.RunAs,                         // internal: how vigil starts a process as another user
-	client.NotifyCheckName: client.Helper(client.NotifyCheckName), // internal: s6-notifyoncheck's checker
+// (README "Invocation"). Each gets the whole argv: execline's programs
+// need argv[0] as called ($0 of `execlineb -c`). Any other name (init,
+// docker-init, …) is boot mode.
+var modes = map[string]func(argv []string) int{
+	"vigil":                func(argv []string) int { return vigil(argv[1:]) },
+	process.RunAsName:      func(argv []string) int { return process.RunAs(argv[1:]) }, // internal: how vigil starts a process as another user
+	client.NotifyCheckName: helper(client.NotifyCheckName),                             // internal: s6-notifyoncheck's checker
 }
 
 // The helper names of s6-overlay and the execline programs the binary
 // answers to (README "s6-overlay v3 images", "execline in vigil").
 func init() {
 	for _, name := range client.HelperNames {
-		modes[name] = client.Helper(name)
+		modes[name] = helper(name)
 	}
 	for _, name := range execline.Builtins {
-		modes[name] = func(args []string) int { return execline.Main(name, args) }
+		modes[name] = func(argv []string) int { return execline.Main(argv[0], argv[1:]) }
 	}
+}
+
+// helper is the mode of the s6 helper name.
+func helper(name string) func(argv []string) int {
+	h := client.Helper(name)
+	return func(argv []string) int { return h(argv[1:]) }
 }
 
 // run picks the mode from argv[0] and returns the exit code.
@@ -50,7 +57,7 @@ func run(args []string) int {
 		return boot.Main(nil)
 	}
 	if mode := modes[filepath.Base(args[0])]; mode != nil {
-		return mode(args[1:])
+		return mode(args)
 	}
 	return boot.Main(args[1:])
 }

@@ -341,3 +341,18 @@ func TestNoFdLeak(t *testing.T) {
 		})
 	}
 }
+
+// TestExeclinebDollar0: the binary called by an execline program's name
+// runs it with argv[0] as called: `execlineb -c`'s $0 is the path it was
+// called by (README "execline in vigil"), not only the program's name.
+func TestExeclinebDollar0(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "execlineb")
+	if err := os.Symlink(vigilBin, path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(path, "-S0", "-c", "echo $0").CombinedOutput()
+	if err != nil || string(out) != path+"\n" {
+		t.Errorf("%s -S0 -c 'echo $0': %v, %q; want %q", path, err, out, path+"\n")
+	}
+}
