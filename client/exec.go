@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 
 	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
@@ -55,14 +54,8 @@ func switchUser(u *process.User) error {
 	for i, g := range u.Groups {
 		groups[i] = int(g)
 	}
-	if err := syscall.Setgroups(groups); err != nil {
-		return fmt.Errorf("setgroups for %s: %w", u.Spec, err)
-	}
-	if err := syscall.Setgid(int(u.Gid)); err != nil {
-		return fmt.Errorf("setgid %d: %w", u.Gid, err)
-	}
-	if err := syscall.Setuid(int(u.Uid)); err != nil {
-		return fmt.Errorf("setuid %d: %w", u.Uid, err)
+	if err := (process.IDs{Groups: groups, SetGroups: true, Gid: &u.Gid, Uid: &u.Uid}).Apply(); err != nil {
+		return fmt.Errorf("switch to %s: %w", u.Spec, err)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/vigil-init/vigil/execline"
 	"github.com/vigil-init/vigil/process"
@@ -311,20 +310,8 @@ func (t *tool) applyuidgid() int {
 	if err != nil {
 		return t.usage(err, applyuidgidUsage)
 	}
-	if a.setGroups {
-		if err := syscall.Setgroups(a.groups); err != nil {
-			return t.fatal(s6System, "setgroups: %v", err)
-		}
-	}
-	if a.gid != nil {
-		if err := syscall.Setgid(int(*a.gid)); err != nil {
-			return t.fatal(s6System, "setgid %d: %v", *a.gid, err)
-		}
-	}
-	if a.uid != nil {
-		if err := syscall.Setuid(int(*a.uid)); err != nil {
-			return t.fatal(s6System, "setuid %d: %v", *a.uid, err)
-		}
+	if err := (process.IDs{Groups: a.groups, SetGroups: a.setGroups, Gid: a.gid, Uid: a.uid}).Apply(); err != nil {
+		return t.fatal(s6System, "%v", err)
 	}
 	env := os.Environ()
 	if a.unexport {

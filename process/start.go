@@ -193,8 +193,37 @@ func RunAs(args []string) int {
 	return FailureCode(err)
 }
 
+// IDs are credentials to switch the process (every thread) to; only
+// those given change.
+type IDs struct {
+	Groups    []int
+	SetGroups bool // set Groups, even when empty
+	Gid, Uid  *uint32
+}
+
+// Apply switches to ids: groups, then gid, then uid (after setuid the
+// others could not be set).
+func (ids IDs) Apply() error {
+	if ids.SetGroups {
+		if err := syscall.Setgroups(ids.Groups); err != nil {
+			return fmt.Errorf("setgroups: %w", err)
+		}
+	}
+	if ids.Gid != nil {
+		if err := syscall.Setgid(int(*ids.Gid)); err != nil {
+			return fmt.Errorf("setgid %d: %w", *ids.Gid, err)
+		}
+	}
+	if ids.Uid != nil {
+		if err := syscall.Setuid(int(*ids.Uid)); err != nil {
+			return fmt.Errorf("setuid %d: %w", *ids.Uid, err)
+		}
+	}
+	return nil
+}
+
 // setCredentials switches the process to uid, gid and groups (decimal,
-// groups comma-separated), groups first: after setuid it could not.
+// groups comma-separated).
 func setCredentials(uid, gid, groups string) error {
 	var gids []int
 	for _, g := range strings.Split(groups, ",") {
@@ -207,19 +236,11 @@ func setCredentials(uid, gid, groups string) error {
 		}
 		gids = append(gids, n)
 	}
-	u, err1 := strconv.Atoi(uid)
-	g, err2 := strconv.Atoi(gid)
+	u, err1 := strconv.ParseUint(uid, 10, 32)
+	g, err2 := strconv.ParseUint(gid, 10, 32)
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("ids %s:%s: %w", uid, gid, err)
 	}
-	if err := syscall.Setgroups(gids); err != nil {
-		return fmt.Errorf("setgroups: %w", err)
-	}
-	if err := syscall.Setgid(g); err != nil {
-		return fmt.Errorf("setgid %d: %w", g, err)
-	}
-	if err := syscall.Setuid(u); err != nil {
-		return fmt.Errorf("setuid %d: %w", u, err)
-	}
-	return nil
+	u32, g32 := uint32(u), uint32(g)
+	return IDs{Groups: gids, SetGroups: true, Gid: &g32, Uid: &u32}.Apply()
 }
