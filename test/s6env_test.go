@@ -45,6 +45,8 @@ echo changed > "$VIGIL_RUN_DIR/env/CHANGED"
 		{"Replaced", nil, []string{"sh", "-c", show}, "from-init changed unset kept vigil's\n", 0},
 		{"KeepEnv0", []string{"S6_KEEP_ENV=0"}, []string{"sh", "-c", show}, "from-init changed unset kept vigil's\n", 0},
 		{"KeepEnv1", []string{"S6_KEEP_ENV=1"}, []string{"sh", "-c", show}, "unset client unset unset client\n", 0},
+		// The service a run script is of stays known (s6-svc ., s6-svstat .).
+		{"KeepsVigilService", []string{"VIGIL_SERVICE=web"}, []string{"sh", "-c", `echo "${VIGIL_SERVICE-unset}"`}, "web\n", 0},
 		{"Status", nil, []string{"sh", "-c", "exit 5"}, "", 5},
 		{"NotFound", nil, []string{"/no/such/program"}, "", 127},
 	}
